@@ -1,0 +1,116 @@
+"""ASGI middleware: distrust inbound trace context, bound request bodies, return the trace id."""
+
+import json
+
+from opentelemetry import trace
+
+from services.common.telemetry import current_trace_id
+
+INBOUND_TRACE_HEADERS = {b"traceparent", b"tracestate", b"baggage"}
+TRACE_ID_HEADER = b"x-trace-id"
+
+
+class DropInboundTraceContext:
+    """Removes trace context sent from the internet, so clients cannot join or steer our traces."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() not in INBOUND_TRACE_HEADERS]
+            scope = dict(scope, headers=headers)
+        await self.app(scope, receive, send)
+
+
+class TraceIdHeader:
+    """Adds X-Trace-Id (the id operators search for) to every response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        span_context = trace.get_current_span().get_span_context()
+
+        async def send_with_trace_id(message):
+            if message["type"] == "http.response.start" and span_context.is_valid:
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (TRACE_ID_HEADER, current_trace_id_of(span_context)),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_trace_id)
+
+
+def current_trace_id_of(span_context) -> bytes:
+    return format(span_context.trace_id, "032x").encode()
+
+
+class BodySizeLimit:
+    """Refuses request bodies over the limit with 413, whether or not Content-Length tells the truth."""
+
+    def __init__(self, app, *, default_limit: int, upload_limit: int, upload_prefix: str):
+        self.app = app
+        self.default_limit = default_limit
+        self.upload_limit = upload_limit
+        self.upload_prefix = upload_prefix
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.upload_limit if scope["path"].startswith(self.upload_prefix) else self.default_limit
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await too_large(send, limit)
+        received = 0
+        response_started = False
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message):
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not response_started:
+                await too_large(send, limit)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def too_large(send, limit: int) -> None:
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "Payload Too Large",
+            "status": 413,
+            "detail": f"the request body is larger than {limit} bytes",
+            "trace_id": current_trace_id(),
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,84 @@
+"""Role × folder grants (authz)."""
+
+from typing import Literal
+
+from elevhalsa.authz.v1 import authz_pb2 as pb
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from gateway.routes.common import BackendsDep, CallerDep, ConsistencyDep, Strict, Written, with_token
+
+router = APIRouter(prefix="/api/v1", tags=["authz"])
+
+ACCESS = {"none": pb.ACCESS_NONE, "read": pb.ACCESS_READ, "read_write": pb.ACCESS_READ_WRITE}
+RESTRICTIONS = {
+    "none": pb.RESTRICTION_NONE,
+    "case_member": pb.RESTRICTION_CASE_MEMBER,
+    "case_member_notes": pb.RESTRICTION_CASE_MEMBER_NOTES,
+}
+AccessLevel = Literal["none", "read", "read_write"]
+RestrictionKind = Literal["none", "case_member", "case_member_notes"]
+
+
+def key_of(mapping: dict, value) -> str:
+    return next(key for key, proto in mapping.items() if proto == value)
+
+
+class GrantIn(Strict):
+    access: AccessLevel
+    restriction: RestrictionKind = "none"
+
+
+class Grant(BaseModel):
+    role_id: str
+    folder_id: str
+    access: AccessLevel
+    restriction: RestrictionKind
+
+    @classmethod
+    def of(cls, grant: pb.Grant) -> "Grant":
+        return cls(
+            role_id=grant.role_id,
+            folder_id=grant.folder_id,
+            access=key_of(ACCESS, grant.access),
+            restriction=key_of(RESTRICTIONS, grant.restriction),
+        )
+
+
+class GrantWritten(Grant, Written):
+    pass
+
+
+class Grants(BaseModel):
+    grants: list[Grant]
+
+
+@router.put("/user-roles/{role_id}/grants/{folder_id}", response_model=GrantWritten)
+async def set_grant(
+    role_id: str,
+    folder_id: str,
+    body: GrantIn,
+    caller: CallerDep,
+    services: BackendsDep,
+    consistency: ConsistencyDep,
+    response: Response,
+):
+    """Set what a user role may do in a folder. Pass the tokens of a just-created role or folder."""
+    grant = pb.Grant(
+        role_id=role_id,
+        folder_id=folder_id,
+        access=ACCESS[body.access],
+        restriction=RESTRICTIONS[body.restriction],
+    )
+    reply = await services.call(
+        services.authz.SetGrant, pb.SetGrantRequest(grant=grant, consistency_token=consistency), caller
+    )
+    return GrantWritten(
+        **Grant.of(reply.grant).model_dump(), consistency_token=with_token(response, reply.consistency_token)
+    )
+
+
+@router.get("/grants", response_model=Grants)
+async def list_grants(caller: CallerDep, services: BackendsDep):
+    reply = await services.call(services.authz.ListGrants, pb.ListGrantsRequest(), caller)
+    return Grants(grants=[Grant.of(g) for g in reply.grants])

@@ -1,0 +1,273 @@
+"""Units, user roles, users and assignments (identity)."""
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from elevhalsa.identity.v1 import identity_pb2 as pb
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, EmailStr, Field
+
+from gateway.routes.common import BackendsDep, CallerDep, Name, Strict, Written, with_token
+from services.common.convert import date_from_proto, date_to_proto
+
+router = APIRouter(prefix="/api/v1", tags=["identity"])
+
+UnitKind = Literal["school", "clinic", "department", "other"]
+SchoolLevel = Literal["unspecified", "compulsory", "upper_secondary"]
+PermissionLevel = Literal["admin", "subadmin", "member"]
+SCHOOL_LEVELS = {
+    "unspecified": pb.SCHOOL_LEVEL_UNSPECIFIED,
+    "compulsory": pb.SCHOOL_LEVEL_COMPULSORY,
+    "upper_secondary": pb.SCHOOL_LEVEL_UPPER_SECONDARY,
+}
+LEVELS = {
+    "admin": pb.PERMISSION_LEVEL_ADMIN,
+    "subadmin": pb.PERMISSION_LEVEL_SUBADMIN,
+    "member": pb.PERMISSION_LEVEL_MEMBER,
+}
+SOURCES = {pb.ASSIGNMENT_SOURCE_MANUAL: "manual", pb.ASSIGNMENT_SOURCE_IMPORT: "import"}
+
+
+def key_of(mapping: dict, value) -> str:
+    return next(key for key, proto in mapping.items() if proto == value)
+
+
+class UnitIn(Strict):
+    name: Name
+    kind: UnitKind = "school"
+    school_level: SchoolLevel = "unspecified"
+    external_id: uuid.UUID | None = None
+
+
+class Unit(BaseModel):
+    id: str
+    name: str
+    kind: str
+    school_level: SchoolLevel
+    external_id: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, unit: pb.Unit) -> "Unit":
+        return cls(
+            id=unit.id,
+            name=unit.name,
+            kind=unit.kind,
+            school_level=key_of(SCHOOL_LEVELS, unit.school_level),
+            external_id=unit.external_id or None,
+            active=unit.active,
+        )
+
+
+class UnitWritten(Unit, Written):
+    pass
+
+
+class Units(BaseModel):
+    units: list[Unit]
+
+
+@router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitWritten)
+async def create_unit(body: UnitIn, caller: CallerDep, services: BackendsDep, response: Response):
+    request = pb.CreateUnitRequest(
+        name=body.name,
+        kind=body.kind,
+        school_level=SCHOOL_LEVELS[body.school_level],
+        external_id=str(body.external_id or ""),
+    )
+    reply = await services.call(services.identity.CreateUnit, request, caller)
+    return UnitWritten(
+        **Unit.of(reply.unit).model_dump(), consistency_token=with_token(response, reply.consistency_token)
+    )
+
+
+@router.get("/units", response_model=Units)
+async def list_units(caller: CallerDep, services: BackendsDep):
+    reply = await services.call(services.identity.ListUnits, pb.ListUnitsRequest(), caller)
+    return Units(units=[Unit.of(u) for u in reply.units])
+
+
+@router.get("/units/{unit_id}", response_model=Unit)
+async def get_unit(unit_id: str, caller: CallerDep, services: BackendsDep):
+    return Unit.of(await services.call(services.identity.GetUnit, pb.GetUnitRequest(unit_id=unit_id), caller))
+
+
+class UserRoleIn(Strict):
+    name: Name
+    external_id: uuid.UUID | None = None
+
+
+class UserRole(BaseModel):
+    id: str
+    name: str
+    external_id: str | None
+
+    @classmethod
+    def of(cls, role: pb.UserRole) -> "UserRole":
+        return cls(id=role.id, name=role.name, external_id=role.external_id or None)
+
+
+class UserRoleWritten(UserRole, Written):
+    pass
+
+
+class UserRoles(BaseModel):
+    user_roles: list[UserRole]
+
+
+@router.post("/user-roles", status_code=status.HTTP_201_CREATED, response_model=UserRoleWritten)
+async def create_user_role(body: UserRoleIn, caller: CallerDep, services: BackendsDep, response: Response):
+    request = pb.CreateUserRoleRequest(name=body.name, external_id=str(body.external_id or ""))
+    reply = await services.call(services.identity.CreateUserRole, request, caller)
+    return UserRoleWritten(
+        **UserRole.of(reply.role).model_dump(),
+        consistency_token=with_token(response, reply.consistency_token),
+    )
+
+
+@router.get("/user-roles", response_model=UserRoles)
+async def list_user_roles(caller: CallerDep, services: BackendsDep):
+    reply = await services.call(services.identity.ListUserRoles, pb.ListUserRolesRequest(), caller)
+    return UserRoles(user_roles=[UserRole.of(r) for r in reply.roles])
+
+
+class UserIn(Strict):
+    first_name: Name
+    last_name: Name
+    email: EmailStr | None = None
+    external_id: str | None = Field(None, min_length=1, max_length=200)
+    active: bool = True
+    permission_level: PermissionLevel = "member"
+    manually_managed: bool = False
+    password: str | None = Field(None, description="Initial password for password login (10-256 characters).")
+
+
+class User(BaseModel):
+    id: str
+    external_id: str | None
+    first_name: str
+    last_name: str
+    email: str | None
+    active: bool
+    permission_level: PermissionLevel
+    manually_managed: bool
+
+    @classmethod
+    def of(cls, user: pb.User) -> "User":
+        return cls(
+            id=user.id,
+            external_id=user.external_id or None,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email or None,
+            active=user.active,
+            permission_level=key_of(LEVELS, user.permission_level),
+            manually_managed=user.manually_managed,
+        )
+
+
+class UserWritten(User, Written):
+    pass
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserWritten)
+async def create_user(body: UserIn, caller: CallerDep, services: BackendsDep, response: Response):
+    request = pb.CreateUserRequest(
+        external_id=body.external_id or "",
+        first_name=body.first_name,
+        last_name=body.last_name,
+        email=str(body.email or ""),
+        active=body.active,
+        permission_level=LEVELS[body.permission_level],
+        manually_managed=body.manually_managed,
+        password=body.password or "",
+    )
+    reply = await services.call(services.identity.CreateUser, request, caller)
+    return UserWritten(
+        **User.of(reply.user).model_dump(), consistency_token=with_token(response, reply.consistency_token)
+    )
+
+
+@router.get("/users/{user_id}", response_model=User)
+async def get_user(user_id: str, caller: CallerDep, services: BackendsDep):
+    return User.of(await services.call(services.identity.GetUser, pb.GetUserRequest(user_id=user_id), caller))
+
+
+class AssignmentIn(Strict):
+    role_id: uuid.UUID
+    unit_id: uuid.UUID | None = Field(
+        None, description="The unit; leave out and set all_units for every unit."
+    )
+    all_units: bool = False
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class Assignment(BaseModel):
+    id: str
+    user_id: str
+    role_id: str
+    unit_id: str | None
+    all_units: bool
+    valid_from: date | None
+    valid_to: date | None
+    source: Literal["manual", "import"]
+
+    @classmethod
+    def of(cls, a: pb.Assignment) -> "Assignment":
+        return cls(
+            id=a.id,
+            user_id=a.user_id,
+            role_id=a.role_id,
+            unit_id=a.unit_id or None,
+            all_units=a.all_units,
+            valid_from=date_from_proto(a.valid_from, "valid_from"),
+            valid_to=date_from_proto(a.valid_to, "valid_to"),
+            source=SOURCES.get(a.source, "manual"),
+        )
+
+
+class AssignmentWritten(Assignment, Written):
+    pass
+
+
+class Assignments(BaseModel):
+    assignments: list[Assignment]
+
+
+@router.post(
+    "/users/{user_id}/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentWritten
+)
+async def create_assignment(
+    user_id: str, body: AssignmentIn, caller: CallerDep, services: BackendsDep, response: Response
+):
+    request = pb.CreateAssignmentRequest(
+        user_id=user_id,
+        role_id=str(body.role_id),
+        unit_id=str(body.unit_id or ""),
+        all_units=body.all_units,
+        valid_from=date_to_proto(body.valid_from),
+        valid_to=date_to_proto(body.valid_to),
+    )
+    reply = await services.call(services.identity.CreateAssignment, request, caller)
+    return AssignmentWritten(
+        **Assignment.of(reply.assignment).model_dump(),
+        consistency_token=with_token(response, reply.consistency_token),
+    )
+
+
+@router.get("/users/{user_id}/assignments", response_model=Assignments)
+async def list_assignments(user_id: str, caller: CallerDep, services: BackendsDep):
+    reply = await services.call(
+        services.identity.ListAssignments, pb.ListAssignmentsRequest(user_id=user_id), caller
+    )
+    return Assignments(assignments=[Assignment.of(a) for a in reply.assignments])
+
+
+@router.delete("/assignments/{assignment_id}", response_model=Written)
+async def revoke_assignment(assignment_id: str, caller: CallerDep, services: BackendsDep, response: Response):
+    """End the assignment now. Pass the returned token on reads so that they cannot see past the revoke."""
+    request = pb.RevokeAssignmentRequest(assignment_id=assignment_id)
+    reply = await services.call(services.identity.RevokeAssignment, request, caller)
+    return Written(consistency_token=with_token(response, reply.consistency_token))

@@ -1,0 +1,201 @@
+"""Folders, students and notes (records)."""
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from elevhalsa.records.v1 import records_pb2 as pb
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from gateway.routes.common import BackendsDep, CallerDep, ConsistencyDep, Name, Strict, Written, with_token
+from services.common.convert import date_from_proto, date_to_proto
+
+router = APIRouter(prefix="/api/v1", tags=["records"])
+
+STATUSES = {pb.NOTE_STATUS_DRAFT: "draft", pb.NOTE_STATUS_SIGNED: "signed"}
+
+
+class FolderIn(Strict):
+    name: Name
+    group_notes_allowed: bool = False
+
+
+class Folder(BaseModel):
+    id: str
+    name: str
+    group_notes_allowed: bool
+
+    @classmethod
+    def of(cls, folder: pb.Folder) -> "Folder":
+        return cls(id=folder.id, name=folder.name, group_notes_allowed=folder.group_notes_allowed)
+
+
+class FolderWritten(Folder, Written):
+    pass
+
+
+class Folders(BaseModel):
+    folders: list[Folder]
+
+
+@router.post("/folders", status_code=status.HTTP_201_CREATED, response_model=FolderWritten)
+async def create_folder(body: FolderIn, caller: CallerDep, services: BackendsDep, response: Response):
+    request = pb.CreateFolderRequest(name=body.name, group_notes_allowed=body.group_notes_allowed)
+    reply = await services.call(services.records.CreateFolder, request, caller)
+    return FolderWritten(
+        **Folder.of(reply.folder).model_dump(),
+        consistency_token=with_token(response, reply.consistency_token),
+    )
+
+
+@router.get("/folders", response_model=Folders)
+async def list_folders(caller: CallerDep, services: BackendsDep):
+    reply = await services.call(services.records.ListFolders, pb.ListFoldersRequest(), caller)
+    return Folders(folders=[Folder.of(f) for f in reply.folders])
+
+
+class StudentIn(Strict):
+    unit_id: uuid.UUID
+    personnummer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=13)] = (
+        Field(description="10 or 12 digits, with or without separator; samordningsnummer accepted.")
+    )
+    first_name: Name
+    last_name: Name
+    protected_identity: bool = False
+
+
+class Student(BaseModel):
+    id: str
+    unit_id: str
+    personnummer: str
+    first_name: str
+    last_name: str
+    protected_identity: bool
+    archived: bool
+
+    @classmethod
+    def of(cls, s: pb.Student) -> "Student":
+        return cls(
+            id=s.id,
+            unit_id=s.unit_id,
+            personnummer=s.personnummer,
+            first_name=s.first_name,
+            last_name=s.last_name,
+            protected_identity=s.protected_identity,
+            archived=s.archived,
+        )
+
+
+class StudentWritten(Student, Written):
+    pass
+
+
+@router.post("/students", status_code=status.HTTP_201_CREATED, response_model=StudentWritten)
+async def create_student(body: StudentIn, caller: CallerDep, services: BackendsDep, response: Response):
+    request = pb.CreateStudentRequest(
+        unit_id=str(body.unit_id),
+        personnummer=body.personnummer,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        protected_identity=body.protected_identity,
+    )
+    reply = await services.call(services.records.CreateStudent, request, caller)
+    return StudentWritten(
+        **Student.of(reply.student).model_dump(),
+        consistency_token=with_token(response, reply.consistency_token),
+    )
+
+
+@router.get("/students/{student_id}", response_model=Student)
+async def get_student(student_id: str, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep):
+    """The student, for callers with access to any folder of the student's unit. Logged."""
+    request = pb.GetStudentRequest(student_id=student_id, consistency_token=consistency)
+    return Student.of(await services.call(services.records.GetStudent, request, caller))
+
+
+class NoteRowIn(Strict):
+    heading: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    type: Literal["free_text"] = "free_text"
+    text: str = Field(max_length=20_000)
+
+
+class NoteIn(Strict):
+    event_date: date | None = Field(None, description="The day the documented event happened; default today.")
+    rows: list[NoteRowIn] = Field(min_length=1, max_length=100)
+
+
+class NoteRow(BaseModel):
+    heading: str
+    type: Literal["free_text"]
+    text: str
+
+
+class Note(BaseModel):
+    id: str
+    student_id: str
+    folder_id: str
+    author_id: str
+    created_at: datetime
+    event_date: date | None
+    status: Literal["draft", "signed"]
+    case_id: str | None
+    rows: list[NoteRow]
+
+    @classmethod
+    def of(cls, n: pb.Note) -> "Note":
+        return cls(
+            id=n.id,
+            student_id=n.student_id,
+            folder_id=n.folder_id,
+            author_id=n.author_id,
+            created_at=n.created_at.ToDatetime(tzinfo=UTC),
+            event_date=date_from_proto(n.event_date, "event_date"),
+            status=STATUSES.get(n.status, "draft"),
+            case_id=n.case_id or None,
+            rows=[NoteRow(heading=r.heading, type="free_text", text=r.text) for r in n.rows],
+        )
+
+
+class NoteWritten(Note, Written):
+    pass
+
+
+class Notes(BaseModel):
+    notes: list[Note]
+
+
+NOTES_PATH = "/students/{student_id}/folders/{folder_id}/notes"
+
+
+@router.post(NOTES_PATH, status_code=status.HTTP_201_CREATED, response_model=NoteWritten)
+async def write_note(
+    student_id: str,
+    folder_id: str,
+    body: NoteIn,
+    caller: CallerDep,
+    services: BackendsDep,
+    consistency: ConsistencyDep,
+    response: Response,
+):
+    request = pb.WriteNoteRequest(
+        student_id=student_id,
+        folder_id=folder_id,
+        event_date=date_to_proto(body.event_date),
+        rows=[pb.NoteRow(heading=r.heading, row_type=pb.ROW_TYPE_FREE_TEXT, text=r.text) for r in body.rows],
+        consistency_token=consistency,
+    )
+    reply = await services.call(services.records.WriteNote, request, caller)
+    return NoteWritten(
+        **Note.of(reply.note).model_dump(), consistency_token=with_token(response, reply.consistency_token)
+    )
+
+
+@router.get(NOTES_PATH, response_model=Notes)
+async def list_notes(
+    student_id: str, folder_id: str, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
+    """The notes of the folder the caller may read (403 if none may be read). Every call is logged."""
+    request = pb.ListNotesRequest(student_id=student_id, folder_id=folder_id, consistency_token=consistency)
+    reply = await services.call(services.records.ListNotes, request, caller)
+    return Notes(notes=[Note.of(n) for n in reply.notes])

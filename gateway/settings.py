@@ -1,0 +1,21 @@
+"""Gateway settings."""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    identity_addr: str
+    records_addr: str
+    authz_addr: str
+    imports_addr: str
+    auth_public_key: str
+    auth_issuer: str = "elevhalsa-identity"
+    auth_audience: str = "elevhalsa"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    grpc_call_timeout_seconds: float = 5.0
+    max_json_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 64 * 1024 * 1024
+    log_level: str = "INFO"

@@ -1,0 +1,92 @@
+"""Authz's tables in the `authz` schema: grants (owned here) and the read model built from events."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Index, PrimaryKeyConstraint, Text, func
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.db import kit_tables, make_metadata
+
+SCHEMA = "authz"
+
+
+class Base(DeclarativeBase):
+    metadata = make_metadata(SCHEMA)
+    type_annotation_map = {uuid.UUID: UUID(as_uuid=True), str: Text, datetime: DateTime(timezone=True)}
+
+
+KIT = kit_tables(Base.metadata)
+
+
+class Grant(Base):
+    """Role × folder → access and restriction. Source of truth."""
+
+    __tablename__ = "grants"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "role_id", "folder_id"),)
+
+    org_id: Mapped[uuid.UUID]
+    role_id: Mapped[uuid.UUID]
+    folder_id: Mapped[uuid.UUID]
+    access: Mapped[str]
+    restriction: Mapped[str]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class KnownUser(Base):
+    """Read model (identity): a user's active flag."""
+
+    __tablename__ = "users"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "user_id"),)
+
+    org_id: Mapped[uuid.UUID]
+    user_id: Mapped[uuid.UUID]
+    active: Mapped[bool]
+    permission_level: Mapped[str]
+
+
+class KnownRole(Base):
+    """Read model (identity): the organisation's user roles."""
+
+    __tablename__ = "roles"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "role_id"),)
+
+    org_id: Mapped[uuid.UUID]
+    role_id: Mapped[uuid.UUID]
+
+
+class KnownUnit(Base):
+    """Read model (identity): the organisation's units."""
+
+    __tablename__ = "units"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "unit_id"),)
+
+    org_id: Mapped[uuid.UUID]
+    unit_id: Mapped[uuid.UUID]
+    active: Mapped[bool]
+
+
+class KnownFolder(Base):
+    """Read model (records): the organisation's folders."""
+
+    __tablename__ = "folders"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "folder_id"),)
+
+    org_id: Mapped[uuid.UUID]
+    folder_id: Mapped[uuid.UUID]
+
+
+class KnownAssignment(Base):
+    """Read model (identity): assignments that have not been revoked."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_org_id_user_id", "org_id", "user_id"),)
+
+    assignment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    org_id: Mapped[uuid.UUID]
+    user_id: Mapped[uuid.UUID]
+    role_id: Mapped[uuid.UUID]
+    unit_id: Mapped[uuid.UUID | None]
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)

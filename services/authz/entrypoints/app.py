@@ -1,0 +1,46 @@
+"""Assembles the authz process: gRPC API, consumers of identity and records events, outbox relay."""
+
+from elevhalsa.authz.v1 import authz_pb2_grpc
+from elevhalsa.identity.v1 import events_pb2 as identity_events
+from elevhalsa.records.v1 import events_pb2 as records_events
+
+from services.authz.adapters.orm import KIT
+from services.authz.entrypoints.grpc_servicer import AuthzServicer
+from services.authz.service_layer.decisions import Decisions
+from services.authz.service_layer.freshness import FreshnessGate
+from services.authz.service_layer.projections import IDENTITY_HANDLERS, RECORDS_HANDLERS
+from services.authz.settings import AuthzSettings
+from services.common.consumer import EventConsumer
+from services.common.events import StreamSpec, event_types
+from services.common.grpc_server import ServiceRuntime, create_server
+from services.common.service import open_service
+
+NAME = "authz"
+
+
+async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
+    ctx = await open_service(NAME, settings, KIT)
+    freshness = FreshnessGate(ctx.sessions, KIT, NAME, settings.freshness_timeout_seconds)
+    servicer = AuthzServicer(ctx, Decisions(ctx.sessions, freshness), freshness)
+    server, health = create_server(
+        verifier=ctx.verifier,
+        register=[lambda s: authz_pb2_grpc.add_AuthzServiceServicer_to_server(servicer, s)],
+    )
+    runtime = ServiceRuntime(server, health, settings.grpc_listen)
+    ctx.attach(runtime)
+    for source, module, handlers in (
+        ("identity", identity_events, IDENTITY_HANDLERS),
+        ("records", records_events, RECORDS_HANDLERS),
+    ):
+        consumer = EventConsumer(
+            js=ctx.js,
+            stream=StreamSpec(source),
+            durable=NAME,
+            event_types=event_types(module),
+            handlers=handlers,
+            sessions=ctx.sessions,
+            kit=KIT,
+            on_applied=freshness.advanced,
+        )
+        runtime.add_worker(consumer.run)
+    return runtime

@@ -1,0 +1,84 @@
+"""Authz's gRPC API."""
+
+from elevhalsa.authz.v1 import authz_pb2 as pb
+from elevhalsa.authz.v1 import authz_pb2_grpc
+
+from services.authz.domain.model import Access, Action, GrantRule, NoteFact, Restriction
+from services.authz.service_layer import grants
+from services.authz.service_layer.decisions import Decisions, Resource
+from services.authz.service_layer.freshness import FreshnessGate
+from services.common.auth import current_caller
+from services.common.convert import optional_uuid, parse_uuid
+from services.common.errors import InvalidArgument
+from services.common.service import ServiceContext
+
+ACCESS_FROM_PROTO = {value: Access(key) for key, value in grants.ACCESS.items()}
+RESTRICTION_FROM_PROTO = {value: Restriction(key) for key, value in grants.RESTRICTION.items()}
+ACTIONS = {pb.ACTION_READ: Action.READ, pb.ACTION_WRITE: Action.WRITE}
+
+
+def enum_value(mapping: dict, value: int, field: str, default=None):
+    if value == 0 and default is not None:
+        return default
+    try:
+        return mapping[value]
+    except KeyError:
+        raise InvalidArgument(
+            f"{field} is required and must be one of the defined values", field=field
+        ) from None
+
+
+class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
+    def __init__(self, ctx: ServiceContext, decisions: Decisions, freshness: FreshnessGate):
+        self._ctx = ctx
+        self._decisions = decisions
+        self._freshness = freshness
+
+    async def SetGrant(self, request, context):
+        rule = GrantRule(
+            role_id=str(parse_uuid(request.grant.role_id, "role_id")),
+            folder_id=str(parse_uuid(request.grant.folder_id, "folder_id")),
+            access=enum_value(ACCESS_FROM_PROTO, request.grant.access, "access"),
+            restriction=enum_value(
+                RESTRICTION_FROM_PROTO, request.grant.restriction, "restriction", Restriction.NONE
+            ),
+        )
+        async with self._ctx.unit_of_work() as uow:
+            token = await grants.set_grant(
+                uow, current_caller(), rule, self._freshness, request.consistency_token
+            )
+        return pb.SetGrantResponse(grant=grants.grant_to_proto(rule), consistency_token=token)
+
+    async def ListGrants(self, request, context):
+        async with self._ctx.unit_of_work() as uow:
+            rows = await grants.list_grants(uow, current_caller())
+        rules = [
+            GrantRule(str(g.role_id), str(g.folder_id), Access(g.access), Restriction(g.restriction))
+            for g in rows
+        ]
+        return pb.ListGrantsResponse(grants=[grants.grant_to_proto(r) for r in rules])
+
+    async def Check(self, request, context):
+        resource = Resource(
+            unit_id=parse_uuid(request.unit_id, "unit_id"),
+            folder_id=optional_uuid(request.folder_id, "folder_id"),
+            case_id=request.case_id or None,
+        )
+        action = enum_value(ACTIONS, request.action, "action")
+        allowed, reason = await self._decisions.check(
+            current_caller(), resource, action, request.consistency_token, context.time_remaining()
+        )
+        return pb.CheckResponse(allowed=allowed, reason=reason)
+
+    async def FilterNotes(self, request, context):
+        resource = Resource(
+            unit_id=parse_uuid(request.unit_id, "unit_id"),
+            folder_id=parse_uuid(request.folder_id, "folder_id"),
+        )
+        notes = [NoteFact(n.note_id, n.case_id or None, n.visible_to_case_members) for n in request.notes]
+        access, allowed = await self._decisions.filter_notes(
+            current_caller(), resource, notes, request.consistency_token, context.time_remaining()
+        )
+        return pb.FilterNotesResponse(
+            folder_readable=access.allowed, allowed_note_ids=allowed, reason=access.reason
+        )

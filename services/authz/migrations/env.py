@@ -1,0 +1,6 @@
+"""Alembic environment of the authz service."""
+
+from services.authz.adapters.orm import Base
+from services.common.migrations import run_env
+
+run_env(Base.metadata)

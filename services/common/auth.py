@@ -1,0 +1,137 @@
+"""Who is calling: signed JWTs (Ed25519), their verification, and the caller bound to the current request."""
+
+import time
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+from enum import StrEnum
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from services.common.errors import PermissionDenied, Unauthenticated
+
+ALGORITHM = "EdDSA"
+
+
+class PermissionLevel(StrEnum):
+    ADMIN = "admin"
+    SUBADMIN = "subadmin"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified identity behind a request, and the raw token to forward downstream."""
+
+    user_id: str
+    org_id: str
+    permission_level: PermissionLevel
+    token: str
+
+    def require_level(self, *allowed: PermissionLevel) -> None:
+        """Raise PermissionDenied unless the caller holds one of the allowed permission levels."""
+        if self.permission_level not in allowed:
+            raise PermissionDenied("your permission level does not allow this action")
+
+
+class TokenVerifier:
+    """Verifies JWTs issued by identity."""
+
+    def __init__(self, public_key_pem: str, *, issuer: str, audience: str):
+        self._key = serialization.load_pem_public_key(public_key_pem.encode())
+        self._issuer = issuer
+        self._audience = audience
+
+    def verify(self, token: str) -> Caller:
+        """The caller the token names, or Unauthenticated."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "org", "lvl"]},
+            )
+            level = PermissionLevel(claims["lvl"])
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the access token has expired") from None
+        except (jwt.InvalidTokenError, ValueError):
+            raise Unauthenticated("the access token is not valid") from None
+        return Caller(user_id=claims["sub"], org_id=claims["org"], permission_level=level, token=token)
+
+
+class TokenSigner:
+    """Issues JWTs; only identity holds the private key."""
+
+    def __init__(self, private_key_pem: str, *, issuer: str, audience: str, ttl_seconds: int):
+        self._key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+        self._issuer = issuer
+        self._audience = audience
+        self.ttl_seconds = ttl_seconds
+
+    def issue(
+        self, *, user_id: str, org_id: str, level: PermissionLevel, ttl_seconds: int | None = None
+    ) -> str:
+        """A signed token for the user, valid for the configured lifetime."""
+        now = int(time.time())
+        claims = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": user_id,
+            "org": org_id,
+            "lvl": str(level),
+            "iat": now,
+            "exp": now + (self.ttl_seconds if ttl_seconds is None else ttl_seconds),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+
+def generate_key_pair() -> tuple[str, str]:
+    """A new Ed25519 key pair as (private PEM, public PEM)."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private.decode(), public.decode()
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer ...` value, or Unauthenticated."""
+    if not authorization:
+        raise Unauthenticated("an access token is required (Authorization: Bearer <token>)")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+_current_caller: ContextVar[Caller | None] = ContextVar("current_caller", default=None)
+
+
+def current_caller() -> Caller:
+    """The caller of the request being served."""
+    caller = _current_caller.get()
+    if caller is None:
+        raise Unauthenticated("an access token is required")
+    return caller
+
+
+def caller_or_none() -> Caller | None:
+    """The caller of the request being served, if any (background work has none)."""
+    return _current_caller.get()
+
+
+def bind_caller(caller: Caller | None):
+    """Make `caller` the current caller; returns the reset token for `unbind_caller`."""
+    return _current_caller.set(caller)
+
+
+def unbind_caller(reset_token) -> None:
+    _current_caller.reset(reset_token)

@@ -1,0 +1,179 @@
+"""A durable, idempotent JetStream consumer: effects, inbox and positions in one transaction, ack after commit."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from google.protobuf.message import Message
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.common.db import KitTables
+from services.common.events import StreamSpec, ensure_stream, source_of
+from services.common.outbox import wait_or_stop
+from services.common.telemetry import extract_context
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+# Called after commit with {(source, org_id): revision} of what the batch applied.
+AppliedCallback = Callable[[dict[tuple[str, str], int]], None]
+
+FETCH_TIMEOUT_SECONDS = 1.0
+ACK_WAIT_SECONDS = 60.0
+MAX_RETRY_SECONDS = 30.0
+
+
+class EventConsumer:
+    """Applies one stream's events in order. A batch that fails is retried, never skipped: a permission
+    change that cannot be applied must stop the read model from claiming to be fresher than it is."""
+
+    def __init__(
+        self,
+        *,
+        js: JetStreamContext,
+        stream: StreamSpec,
+        durable: str,
+        event_types: dict[str, type[Message]],
+        handlers: dict[type[Message], Handler],
+        sessions: async_sessionmaker[AsyncSession],
+        kit: KitTables,
+        on_applied: AppliedCallback | None = None,
+        batch_size: int = 500,
+    ):
+        self._js = js
+        self._stream = stream
+        self._durable = durable
+        self._event_types = event_types
+        self._handlers = handlers
+        self._sessions = sessions
+        self._kit = kit
+        self._on_applied = on_applied
+        self._batch_size = batch_size
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set."""
+        subscription = None
+        while not stop.is_set():
+            try:
+                if subscription is None:
+                    subscription = await self._subscribe()
+                messages = await subscription.fetch(self._batch_size, timeout=FETCH_TIMEOUT_SECONDS)
+            except (NatsTimeoutError, TimeoutError):
+                continue
+            except Exception:
+                log.exception("consumer %s could not fetch; retrying", self._durable)
+                subscription = None
+                await wait_or_stop(stop, 1.0)
+                continue
+            await self._apply_until_done(messages, stop)
+
+    async def _subscribe(self):
+        await ensure_stream(self._js, self._stream)
+        config = ConsumerConfig(
+            durable_name=self._durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=ACK_WAIT_SECONDS,
+            max_ack_pending=self._batch_size,
+        )
+        return await self._js.pull_subscribe(
+            self._stream.subjects[0], durable=self._durable, stream=self._stream.name, config=config
+        )
+
+    async def _apply_until_done(self, messages: list, stop: asyncio.Event) -> None:
+        delay = 0.5
+        while True:
+            try:
+                applied = await self.apply(messages)
+                break
+            except Exception:
+                log.exception(
+                    "consumer %s failed to apply %d event(s); retrying", self._durable, len(messages)
+                )
+                for message in messages:
+                    await message.in_progress()
+                await wait_or_stop(stop, delay)
+                if stop.is_set():
+                    return
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+        for message in messages:
+            await message.ack()
+        if self._on_applied and applied:
+            self._on_applied(applied)
+
+    async def apply(self, messages: list) -> dict[tuple[str, str], int]:
+        """Apply a batch in one transaction, skipping events already in the inbox."""
+        if not messages:
+            return {}
+        events = [(message, self._decode(message)) for message in messages]
+        async with self._sessions() as session, session.begin():
+            fresh = await self._record_in_inbox(session, events)
+            positions: dict[tuple[str, str], int] = {}
+            for message, event in events:
+                meta = event.meta
+                if meta.event_id in fresh:
+                    await self._handle(session, message, event)
+                key = (source_of(message.subject), meta.org_id)
+                positions[key] = max(positions.get(key, 0), meta.revision)
+            await self._advance_positions(session, positions)
+        return positions
+
+    def _decode(self, message) -> Message:
+        cls = self._event_types.get(message.subject)
+        if cls is None:
+            raise ValueError(f"no event type is known for subject {message.subject}")
+        return cls.FromString(message.data)
+
+    async def _handle(self, session: AsyncSession, message, event: Message) -> None:
+        handler = self._handlers.get(type(event))
+        with tracer.start_as_current_span(
+            f"{message.subject} process",
+            context=extract_context(message.headers),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": message.subject,
+                "messaging.message.id": event.meta.event_id,
+                "messaging.consumer.group.name": self._durable,
+            },
+        ):
+            if handler is not None:
+                await handler(session, event)
+
+    async def _record_in_inbox(self, session: AsyncSession, events: list) -> set[str]:
+        """Insert the batch's event ids; returns the ids that were not there before."""
+        rows = [{"event_id": uuid.UUID(e.meta.event_id), "subject": m.subject} for m, e in events]
+        inbox = self._kit.inbox
+        inserted = await session.execute(
+            pg_insert(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+        )
+        return {str(event_id) for event_id in inserted.scalars()}
+
+    async def _advance_positions(self, session: AsyncSession, positions: dict[tuple[str, str], int]) -> None:
+        table = self._kit.positions
+        for (source, org_id), revision in sorted(positions.items()):
+            statement = pg_insert(table).values(source=source, org_id=uuid.UUID(org_id), revision=revision)
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[table.c.source, table.c.org_id],
+                    set_={"revision": func.greatest(table.c.revision, statement.excluded.revision)},
+                )
+            )
+
+
+async def read_position(session: AsyncSession, kit: KitTables, source: str, org_id: str) -> int:
+    """The highest revision of `source` events applied for the organisation (0 if none)."""
+    table = kit.positions
+    value = await session.scalar(
+        select(table.c.revision).where(table.c.source == source, table.c.org_id == uuid.UUID(org_id))
+    )
+    return value or 0

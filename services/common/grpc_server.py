@@ -1,0 +1,168 @@
+"""gRPC aio servers: `create_server()` builds one, `ServiceRuntime` runs it with its background workers."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterable
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+from services.common.auth import TokenVerifier, bearer_token, bind_caller, unbind_caller
+from services.common.errors import DomainError, to_grpc_status
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+GRACE_SECONDS = 5.0
+
+Worker = Callable[[asyncio.Event], Awaitable[None]]
+Closer = Callable[[], Awaitable[None]]
+
+
+class CallContextInterceptor(grpc.aio.ServerInterceptor):
+    """Around every RPC: verify the caller's token, bind the caller, and map domain errors to status codes."""
+
+    def __init__(self, verifier: TokenVerifier, public_methods: Iterable[str] = ()):
+        self._verifier = verifier
+        self._public = set(public_methods)
+
+    async def intercept_service(self, continuation, details):
+        handler = await continuation(details)
+        if handler is None:
+            return None
+        public = details.method in self._public or details.method.startswith("/grpc.health.")
+        metadata = {key: value for key, value in (details.invocation_metadata or ())}
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(handler.unary_unary, metadata, public),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._streaming(handler.unary_stream, metadata, public),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    def _bind(self, metadata: dict, public: bool):
+        header = metadata.get("authorization")
+        if public and not header:
+            return bind_caller(None)
+        return bind_caller(self._verifier.verify(bearer_token(header)))
+
+    def _unary(self, behavior, metadata: dict, public: bool):
+        async def call(request, context):
+            reset = None
+            try:
+                reset = self._bind(metadata, public)
+                return await behavior(request, context)
+            except Exception as error:  # noqa: BLE001 - every failure gets a status, never a traceback
+                await abort_with(context, error)
+            finally:
+                if reset is not None:
+                    unbind_caller(reset)
+
+        return call
+
+    def _streaming(self, behavior, metadata: dict, public: bool):
+        async def call(request, context):
+            reset = None
+            try:
+                reset = self._bind(metadata, public)
+                async for response in behavior(request, context):
+                    yield response
+            except Exception as error:  # noqa: BLE001
+                await abort_with(context, error)
+            finally:
+                if reset is not None:
+                    unbind_caller(reset)
+
+        return call
+
+
+async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> None:
+    """End the call with the status that `error` maps to (INTERNAL, without detail, for the unexpected)."""
+    if isinstance(error, grpc.aio.AbortError | asyncio.CancelledError):
+        raise error
+    if isinstance(error, DomainError):
+        code, message, trailers = to_grpc_status(error)
+        if trailers:
+            context.set_trailing_metadata(trailers)
+        await context.abort(code, message)
+    log.exception("unexpected error in %s", type(error).__name__, exc_info=error)
+    await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+
+def create_server(
+    *,
+    verifier: TokenVerifier,
+    register: Iterable[Callable[[grpc.aio.Server], None]],
+    public_methods: Iterable[str] = (),
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
+    """A server with tracing, authentication, error mapping and the reference health service."""
+    server = grpc.aio.server(
+        interceptors=[aio_server_interceptor(), CallContextInterceptor(verifier, public_methods)],
+        options=[
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+        ],
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for add in register:
+        add(server)
+    return server, health_servicer
+
+
+class ServiceRuntime:
+    """A started server plus its background workers (outbox relay, consumers), stopped in order."""
+
+    def __init__(self, server: grpc.aio.Server, health_servicer, listen: str):
+        self.server = server
+        self._health = health_servicer
+        self.port = server.add_insecure_port(listen)
+        self._workers: list[Worker] = []
+        self._closers: list[Closer] = []
+        self._tasks: list[asyncio.Task] = []
+        self._stop = asyncio.Event()
+
+    def add_worker(self, worker: Worker) -> None:
+        self._workers.append(worker)
+
+    def add_closer(self, closer: Closer) -> None:
+        """Run at stop, after the server and workers, in reverse order of adding."""
+        self._closers.append(closer)
+
+    async def start(self) -> None:
+        await self.server.start()
+        self._tasks = [asyncio.create_task(worker(self._stop)) for worker in self._workers]
+        await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self) -> None:
+        """Refuse new calls, finish running ones, stop the workers, then close resources."""
+        await self._health.enter_graceful_shutdown()
+        self._stop.set()
+        await self.server.stop(GRACE_SECONDS)
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+        for closer in reversed(self._closers):
+            await closer()
+
+    async def run_until_signalled(self) -> None:
+        """Serve until SIGTERM or SIGINT, then stop gracefully."""
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        await self.start()
+        log.info("serving on port %d", self.port)
+        await stopping.wait()
+        log.info("stopping")
+        await self.stop()

@@ -1,0 +1,43 @@
+"""Process settings: read once from the environment into a frozen object; a missing variable stops the process."""
+
+import sys
+from typing import TypeVar
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class BaseServiceSettings(BaseSettings):
+    """Settings every service process needs."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    database_url: str
+    nats_url: str
+    grpc_listen: str = "127.0.0.1:50051"
+    # PEM of the Ed25519 public key that verifies the callers' JWTs.
+    auth_public_key: str
+    auth_issuer: str = "elevhalsa-identity"
+    auth_audience: str = "elevhalsa"
+    db_pool_size: int = 10
+    grpc_call_timeout_seconds: float = 5.0
+    log_level: str = "INFO"
+
+
+def missing_variables(error: ValidationError) -> list[str]:
+    """Environment variable names of the required fields that were absent."""
+    return [str(e["loc"][0]).upper() for e in error.errors() if e["type"] == "missing"]
+
+
+def load_settings(cls: type[S]) -> S:
+    """Build the settings from the environment or stop the process naming what is missing or wrong."""
+    try:
+        return cls()
+    except ValidationError as error:
+        missing = missing_variables(error)
+        if missing:
+            sys.exit(f"missing required environment variable(s): {', '.join(missing)}")
+        problems = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
+        sys.exit(f"invalid environment variable(s): {problems}")

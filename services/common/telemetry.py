@@ -1,0 +1,85 @@
+"""OpenTelemetry set-up from the standard OTEL_* variables, trace ids in logs, and context in NATS headers."""
+
+import logging
+import os
+import sys
+
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s trace_id=%(trace_id)s %(message)s"
+
+
+def setup_telemetry(service_name: str, log_level: str = "INFO") -> TracerProvider:
+    """Install the tracer provider (always, so trace ids exist) and trace-aware logging."""
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    exporter = exporter_from_env()
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    configure_logging(log_level)
+    return provider
+
+
+def exporter_from_env() -> SpanExporter | None:
+    """The span exporter OTEL_TRACES_EXPORTER and OTEL_EXPORTER_OTLP_* ask for; none unless asked."""
+    endpoint_set = any(
+        os.environ.get(name) for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+    name = os.environ.get("OTEL_TRACES_EXPORTER", "otlp" if endpoint_set else "none").strip().lower()
+    if name == "none":
+        return None
+    if name == "console":
+        return ConsoleSpanExporter(out=sys.stderr)
+    if name != "otlp":
+        raise SystemExit(f"OTEL_TRACES_EXPORTER={name!r} is not supported (otlp, console or none)")
+    protocol = os.environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    )
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    else:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    return OTLPSpanExporter()
+
+
+def configure_logging(level: str) -> None:
+    """Root logging to stderr with the current trace id on every line."""
+    base_factory = logging.getLogRecordFactory()
+    if not getattr(base_factory, "adds_trace_id", False):
+
+        def factory(*args, **kwargs):
+            record = base_factory(*args, **kwargs)
+            record.trace_id = current_trace_id() or "-"
+            return record
+
+        factory.adds_trace_id = True
+        logging.setLogRecordFactory(factory)
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT, stream=sys.stderr, force=True)
+
+
+def current_trace_id() -> str:
+    """The hex trace id of the current span, or an empty string outside any trace."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else ""
+
+
+def inject_context(headers: dict[str, str]) -> dict[str, str]:
+    """Write the current trace context (traceparent, tracestate) into message headers."""
+    propagate.inject(headers)
+    return headers
+
+
+def extract_context(headers: dict[str, str] | None) -> Context:
+    """The trace context carried by message headers."""
+    return propagate.extract(headers or {})
+
+
+def instrument_engine(engine) -> None:
+    """Trace every SQL statement of an async SQLAlchemy engine."""
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)

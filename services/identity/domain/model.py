@@ -1,0 +1,79 @@
+"""Identity's rules, free of I/O: what a valid unit, user, password and assignment are."""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from email_validator import EmailNotValidError, validate_email
+
+from services.common.errors import InvalidArgument
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+
+class UnitKind(StrEnum):
+    SCHOOL = "school"
+    CLINIC = "clinic"
+    DEPARTMENT = "department"
+    OTHER = "other"
+
+
+class SchoolLevel(StrEnum):
+    UNSPECIFIED = "unspecified"
+    COMPULSORY = "compulsory"  # grundskola
+    UPPER_SECONDARY = "upper_secondary"  # gymnasium
+
+
+class AssignmentSource(StrEnum):
+    MANUAL = "manual"
+    IMPORT = "import"
+
+
+def unit_kind(value: str) -> UnitKind:
+    """Parse a unit kind; empty means school, the usual unit."""
+    try:
+        return UnitKind(value or UnitKind.SCHOOL)
+    except ValueError:
+        allowed = ", ".join(kind.value for kind in UnitKind)
+        raise InvalidArgument(f"kind must be one of: {allowed}", field="kind") from None
+
+
+def normalise_email(value: str, field: str = "email") -> str:
+    """A syntactically valid e-mail address, lower-cased for comparison."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise InvalidArgument(f"{field} is not a valid e-mail address: {error}", field=field) from None
+
+
+def check_password(password: str) -> None:
+    """A password an administrator may set."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidArgument(
+            f"password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long",
+            field="password",
+        )
+
+
+@dataclass(frozen=True)
+class AssignmentTerms:
+    """What an assignment gives: a role on one unit or on all units, during an optional period."""
+
+    role_id: str
+    unit_id: str | None
+    all_units: bool
+    valid_from: date | None
+    valid_to: date | None
+
+    def __post_init__(self):
+        if self.all_units == (self.unit_id is not None):
+            raise InvalidArgument("give either unit_id or all_units, not both or neither", field="unit_id")
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise InvalidArgument("valid_to is before valid_from", field="valid_to")
+
+    def is_valid_on(self, day: date) -> bool:
+        """Whether the assignment counts on `day` (both ends inclusive)."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )

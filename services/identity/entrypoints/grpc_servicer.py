@@ -1,0 +1,144 @@
+"""Identity's gRPC API: turns requests into use cases and results into messages."""
+
+from argon2 import PasswordHasher
+from elevhalsa.identity.v1 import identity_pb2 as pb
+from elevhalsa.identity.v1 import identity_pb2_grpc
+
+from services.common.auth import current_caller
+from services.common.convert import parse_id, parse_uuid, required_text
+from services.common.service import ServiceContext
+from services.identity.domain.model import unit_kind
+from services.identity.domain.user_import import ImportedUserData
+from services.identity.entrypoints import mapping as m
+from services.identity.service_layer import handlers, user_import
+from services.identity.service_layer.login import Login
+
+PUBLIC_METHODS = ("/elevhalsa.identity.v1.IdentityService/IssueToken",)
+
+
+class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
+    def __init__(self, ctx: ServiceContext, hasher: PasswordHasher, login: Login):
+        self._ctx = ctx
+        self._hasher = hasher
+        self._login = login
+
+    async def IssueToken(self, request, context):
+        async with self._ctx.sessions() as session:
+            token, expires_in = await self._login.issue_token(session, request.email, request.password)
+        return pb.IssueTokenResponse(access_token=token, expires_in=expires_in)
+
+    async def CreateUnit(self, request, context):
+        new = handlers.NewUnit(
+            name=required_text(request.name, "name"),
+            kind=unit_kind(request.kind),
+            school_level=m.school_level(request.school_level),
+            external_id=m.external_uuid(request.external_id),
+        )
+        async with self._ctx.unit_of_work() as uow:
+            unit, token = await handlers.create_unit(uow, current_caller(), new)
+        return pb.CreateUnitResponse(unit=m.unit_to_proto(unit), consistency_token=token)
+
+    async def GetUnit(self, request, context):
+        async with self._ctx.unit_of_work() as uow:
+            caller = current_caller()
+            unit = await handlers.repository(uow, caller).unit(parse_id(request.unit_id, "unit_id", "unit"))
+        return m.unit_to_proto(unit)
+
+    async def ListUnits(self, request, context):
+        async with self._ctx.unit_of_work() as uow:
+            units = await handlers.repository(uow, current_caller()).units()
+        return pb.ListUnitsResponse(units=[m.unit_to_proto(u) for u in units])
+
+    async def CreateUserRole(self, request, context):
+        name = required_text(request.name, "name")
+        async with self._ctx.unit_of_work() as uow:
+            role, token = await handlers.create_user_role(
+                uow, current_caller(), name, m.external_uuid(request.external_id)
+            )
+        return pb.CreateUserRoleResponse(role=m.role_to_proto(role), consistency_token=token)
+
+    async def ListUserRoles(self, request, context):
+        async with self._ctx.unit_of_work() as uow:
+            roles = await handlers.repository(uow, current_caller()).roles()
+        return pb.ListUserRolesResponse(roles=[m.role_to_proto(r) for r in roles])
+
+    async def CreateUser(self, request, context):
+        new = handlers.NewUser(
+            external_id=m.optional_text(request.external_id, "external_id"),
+            first_name=required_text(request.first_name, "first_name"),
+            last_name=required_text(request.last_name, "last_name"),
+            email=m.optional_email(request.email),
+            active=request.active,
+            permission_level=m.permission_level(request.permission_level),
+            manually_managed=request.manually_managed,
+            password=request.password or None,
+        )
+        async with self._ctx.unit_of_work() as uow:
+            user, token = await handlers.create_user(uow, current_caller(), new, self._hasher)
+        return pb.CreateUserResponse(user=m.user_to_proto(user), consistency_token=token)
+
+    async def GetUser(self, request, context):
+        async with self._ctx.unit_of_work() as uow:
+            user = await handlers.get_user(
+                uow, current_caller(), parse_id(request.user_id, "user_id", "user")
+            )
+        return m.user_to_proto(user)
+
+    async def CreateAssignment(self, request, context):
+        user_id = parse_id(request.user_id, "user_id", "user")
+        terms = m.assignment_terms(
+            request.role_id, request.unit_id, request.all_units, request.valid_from, request.valid_to
+        )
+        async with self._ctx.unit_of_work() as uow:
+            assignment, token = await handlers.create_assignment(uow, current_caller(), user_id, terms)
+        return pb.CreateAssignmentResponse(
+            assignment=m.assignment_to_proto(assignment), consistency_token=token
+        )
+
+    async def RevokeAssignment(self, request, context):
+        assignment_id = parse_id(request.assignment_id, "assignment_id", "assignment")
+        async with self._ctx.unit_of_work() as uow:
+            token = await handlers.revoke_assignment(uow, current_caller(), assignment_id)
+        return pb.RevokeAssignmentResponse(consistency_token=token)
+
+    async def ListAssignments(self, request, context):
+        user_id = parse_id(request.user_id, "user_id", "user")
+        async with self._ctx.unit_of_work() as uow:
+            assignments = await handlers.list_assignments(uow, current_caller(), user_id)
+        return pb.ListAssignmentsResponse(assignments=[m.assignment_to_proto(a) for a in assignments])
+
+    async def ListImportUsers(self, request, context):
+        async with self._ctx.unit_of_work() as uow:
+            async for user, assignments in user_import.imported_users(uow, current_caller()):
+                yield pb.ImportUser(
+                    user=m.user_to_proto(user), assignments=[m.assignment_to_proto(a) for a in assignments]
+                )
+
+    async def ApplyImportedUsers(self, request, context):
+        upserts = [imported_user(u) for u in request.upserts]
+        deactivate = [parse_uuid(i, "deactivate_user_ids") for i in request.deactivate_user_ids]
+        async with self._ctx.unit_of_work() as uow:
+            results, token = await user_import.apply_imported_users(
+                uow, current_caller(), upserts, deactivate
+            )
+        return pb.ApplyImportedUsersResponse(
+            results=[
+                pb.ImportedUserResult(external_id=ext, user_id=uid, outcome=m.OUTCOMES[outcome])
+                for ext, uid, outcome in results
+            ],
+            consistency_token=token,
+        )
+
+
+def imported_user(message: pb.ImportedUser) -> ImportedUserData:
+    return ImportedUserData(
+        external_id=required_text(message.external_id, "external_id"),
+        first_name=required_text(message.first_name, "first_name"),
+        last_name=required_text(message.last_name, "last_name"),
+        email=m.optional_email(message.email),
+        active=message.active,
+        assignments=frozenset(
+            m.assignment_terms(a.role_id, a.unit_id, a.all_units, a.valid_from, a.valid_to)
+            for a in message.assignments
+        ),
+    )

@@ -1,0 +1,54 @@
+"""Creating an organisation with its first administrator, the one step that needs no caller."""
+
+import uuid
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from elevhalsa.identity.v1 import events_pb2
+
+from services.common.auth import PermissionLevel
+from services.common.convert import required_text
+from services.common.uow import UnitOfWork
+from services.identity.adapters.orm import Organisation, User
+from services.identity.adapters.repository import IdentityRepository, organisation_named
+from services.identity.domain.model import normalise_email
+from services.identity.service_layer import events
+from services.identity.service_layer.handlers import add_credential
+
+
+@dataclass(frozen=True)
+class Bootstrapped:
+    org_id: str
+    admin_id: str | None
+    created: bool  # False when the organisation already existed and nothing was changed
+
+
+async def bootstrap_organisation(
+    uow: UnitOfWork, hasher: PasswordHasher, *, name: str, admin_email: str, admin_password: str
+) -> Bootstrapped:
+    """Create the organisation and its administrator, unless an organisation of that name exists."""
+    name = required_text(name, "name")
+    email = normalise_email(admin_email)
+    existing = await organisation_named(uow.session, name)
+    if existing:
+        return Bootstrapped(org_id=str(existing.id), admin_id=None, created=False)
+    org = Organisation(id=uuid.uuid4(), name=name)
+    uow.session.add(org)
+    await uow.session.flush()
+    admin = User(
+        id=uuid.uuid4(),
+        org_id=org.id,
+        first_name="Administratör",
+        last_name=name,
+        email=email,
+        active=True,
+        permission_level=PermissionLevel.ADMIN,
+        manually_managed=True,
+    )
+    repo = IdentityRepository(uow.session, org.id)
+    repo.add(admin)
+    await add_credential(repo, admin, admin_password, hasher)
+    uow.publish(str(org.id), events_pb2.OrganisationCreated())
+    uow.publish(str(org.id), events.user_changed(admin))
+    await uow.commit()
+    return Bootstrapped(org_id=str(org.id), admin_id=str(admin.id), created=True)

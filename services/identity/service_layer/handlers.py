@@ -1,0 +1,177 @@
+"""Identity's use cases: units, user roles, users and assignments, each in one unit of work."""
+
+import uuid
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from elevhalsa.identity.v1 import events_pb2
+
+from services.common.auth import Caller, PermissionLevel
+from services.common.clock import utcnow
+from services.common.errors import AlreadyExists, InvalidArgument, PermissionDenied
+from services.common.uow import UnitOfWork
+from services.identity.adapters.orm import Assignment, Credential, Unit, User, UserRole
+from services.identity.adapters.repository import IdentityRepository
+from services.identity.domain.model import (
+    AssignmentSource,
+    AssignmentTerms,
+    SchoolLevel,
+    UnitKind,
+    check_password,
+    normalise_email,
+)
+from services.identity.service_layer import events
+
+ADMINS = (PermissionLevel.ADMIN,)
+USER_MANAGERS = (PermissionLevel.ADMIN, PermissionLevel.SUBADMIN)
+
+
+def repository(uow: UnitOfWork, caller: Caller) -> IdentityRepository:
+    return IdentityRepository(uow.session, uuid.UUID(caller.org_id))
+
+
+@dataclass(frozen=True)
+class NewUnit:
+    name: str
+    kind: UnitKind
+    school_level: SchoolLevel
+    external_id: uuid.UUID | None
+
+
+async def create_unit(uow: UnitOfWork, caller: Caller, new: NewUnit) -> tuple[Unit, str]:
+    caller.require_level(*ADMINS)
+    repo = repository(uow, caller)
+    if await repo.unit_named(new.name):
+        raise AlreadyExists(f"a unit named {new.name!r} already exists", field="name")
+    if new.external_id and await repo.unit_by_external_id(new.external_id):
+        raise AlreadyExists("a unit with this external_id already exists", field="external_id")
+    unit = Unit(
+        id=uuid.uuid4(),
+        org_id=repo.org_id,
+        name=new.name,
+        kind=new.kind,
+        school_level=new.school_level,
+        external_id=new.external_id,
+        active=True,
+    )
+    repo.add(unit)
+    uow.publish(caller.org_id, events_pb2.UnitCreated(unit_id=str(unit.id), active=True))
+    return unit, await uow.commit()
+
+
+async def create_user_role(
+    uow: UnitOfWork, caller: Caller, name: str, external_id: uuid.UUID | None
+) -> tuple[UserRole, str]:
+    caller.require_level(*ADMINS)
+    repo = repository(uow, caller)
+    if await repo.role_named(name):
+        raise AlreadyExists(f"a user role named {name!r} already exists", field="name")
+    if external_id and await repo.role_by_external_id(external_id):
+        raise AlreadyExists("a user role with this external_id already exists", field="external_id")
+    role = UserRole(id=uuid.uuid4(), org_id=repo.org_id, name=name, external_id=external_id)
+    repo.add(role)
+    uow.publish(caller.org_id, events_pb2.UserRoleCreated(role_id=str(role.id)))
+    return role, await uow.commit()
+
+
+@dataclass(frozen=True)
+class NewUser:
+    external_id: str | None
+    first_name: str
+    last_name: str
+    email: str | None
+    active: bool
+    permission_level: PermissionLevel
+    manually_managed: bool
+    password: str | None
+
+
+async def create_user(
+    uow: UnitOfWork, caller: Caller, new: NewUser, hasher: PasswordHasher
+) -> tuple[User, str]:
+    caller.require_level(*USER_MANAGERS)
+    if new.permission_level == PermissionLevel.ADMIN and caller.permission_level != PermissionLevel.ADMIN:
+        raise PermissionDenied("only an administrator may create administrators", field="permission_level")
+    repo = repository(uow, caller)
+    if new.external_id and await repo.user_by_external_id(new.external_id):
+        raise AlreadyExists("a user with this external_id already exists", field="external_id")
+    user = User(
+        id=uuid.uuid4(),
+        org_id=repo.org_id,
+        external_id=new.external_id,
+        first_name=new.first_name,
+        last_name=new.last_name,
+        email=new.email,
+        active=new.active,
+        permission_level=new.permission_level,
+        manually_managed=new.manually_managed,
+    )
+    repo.add(user)
+    if new.password:
+        await add_credential(repo, user, new.password, hasher)
+    uow.publish(caller.org_id, events.user_changed(user))
+    return user, await uow.commit()
+
+
+async def add_credential(repo: IdentityRepository, user: User, password: str, hasher: PasswordHasher) -> None:
+    """Give a user a password login under their e-mail address."""
+    if not user.email:
+        raise InvalidArgument("a user needs an e-mail address to log in with a password", field="email")
+    check_password(password)
+    login = normalise_email(user.email)
+    if await repo.credential_exists(login):
+        raise AlreadyExists("another user already logs in with this e-mail address", field="email")
+    await repo.flush()
+    repo.add(Credential(user_id=user.id, login_email=login, password_hash=hasher.hash(password)))
+
+
+async def get_user(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID) -> User:
+    if str(user_id) != caller.user_id:
+        caller.require_level(*USER_MANAGERS)
+    return await repository(uow, caller).user(user_id)
+
+
+async def create_assignment(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID, terms: AssignmentTerms):
+    """Give a user a role on a unit (or all units); returns the assignment and a consistency token."""
+    caller.require_level(*ADMINS)
+    repo = repository(uow, caller)
+    await repo.user(user_id)
+    await repo.role(uuid.UUID(terms.role_id))
+    if terms.unit_id:
+        await repo.unit(uuid.UUID(terms.unit_id))
+    assignment = new_assignment(repo.org_id, user_id, terms, AssignmentSource.MANUAL)
+    repo.add(assignment)
+    uow.publish(caller.org_id, events.assignment_granted(assignment))
+    return assignment, await uow.commit()
+
+
+def new_assignment(org_id: uuid.UUID, user_id: uuid.UUID, terms: AssignmentTerms, source: str) -> Assignment:
+    return Assignment(
+        id=uuid.uuid4(),
+        org_id=org_id,
+        user_id=user_id,
+        role_id=uuid.UUID(terms.role_id),
+        unit_id=uuid.UUID(terms.unit_id) if terms.unit_id else None,
+        all_units=terms.all_units,
+        valid_from=terms.valid_from,
+        valid_to=terms.valid_to,
+        source=source,
+    )
+
+
+async def revoke_assignment(uow: UnitOfWork, caller: Caller, assignment_id: uuid.UUID) -> str:
+    """End an assignment now; the token lets a later read see the revoke."""
+    caller.require_level(*ADMINS)
+    repo = repository(uow, caller)
+    assignment = await repo.assignment(assignment_id)
+    assignment.revoked_at = utcnow()
+    uow.publish(caller.org_id, events.assignment_revoked(assignment))
+    return await uow.commit()
+
+
+async def list_assignments(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID) -> list[Assignment]:
+    if str(user_id) != caller.user_id:
+        caller.require_level(*USER_MANAGERS)
+    repo = repository(uow, caller)
+    await repo.user(user_id)
+    return await repo.active_assignments([user_id])

@@ -1,0 +1,9 @@
+"""Identity's settings."""
+
+from services.common.settings import BaseServiceSettings
+
+
+class IdentitySettings(BaseServiceSettings):
+    # PEM of the Ed25519 private key that signs access tokens; only identity has it.
+    auth_signing_key: str
+    auth_token_ttl_seconds: int = 900

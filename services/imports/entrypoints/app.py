@@ -1,0 +1,45 @@
+"""Assembles the imports process: gRPC API, background runs, outbox relay."""
+
+import asyncio
+import logging
+
+from elevhalsa.imports.v1 import imports_pb2_grpc
+
+from services.common.grpc_client import open_channel
+from services.common.grpc_server import ServiceRuntime, create_server
+from services.common.service import open_service
+from services.imports.adapters.identity_client import IdentityClient
+from services.imports.adapters.orm import KIT
+from services.imports.entrypoints.grpc_servicer import ImportsServicer
+from services.imports.service_layer.user_import import fail_interrupted_runs
+from services.imports.settings import ImportsSettings
+
+NAME = "imports"
+log = logging.getLogger(__name__)
+
+
+async def build_runtime(settings: ImportsSettings) -> ServiceRuntime:
+    ctx = await open_service(NAME, settings, KIT)
+    async with ctx.unit_of_work() as uow:
+        if interrupted := await fail_interrupted_runs(uow):
+            log.warning("%d user import run(s) were interrupted by a stop and are marked failed", interrupted)
+    max_bytes = settings.max_import_file_bytes
+    identity_channel = open_channel(settings.identity_addr, max_message_bytes=max_bytes + 1024 * 1024)
+    servicer = ImportsServicer(
+        ctx, IdentityClient(identity_channel, settings.grpc_call_timeout_seconds), max_bytes
+    )
+    server, health = create_server(
+        verifier=ctx.verifier,
+        register=[lambda s: imports_pb2_grpc.add_ImportsServiceServicer_to_server(servicer, s)],
+        max_message_bytes=max_bytes + 1024 * 1024,
+    )
+    runtime = ServiceRuntime(server, health, settings.grpc_listen)
+    ctx.attach(runtime)
+
+    async def finish_running_imports() -> None:
+        if servicer.running:
+            await asyncio.wait(servicer.running, timeout=30)
+
+    runtime.add_closer(identity_channel.close)
+    runtime.add_closer(finish_running_imports)
+    return runtime

@@ -1,0 +1,70 @@
+"""Records' calls to authz and identity, as the current caller."""
+
+import uuid
+from dataclasses import dataclass
+
+import grpc
+from elevhalsa.authz.v1 import authz_pb2, authz_pb2_grpc
+from elevhalsa.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from services.common.grpc_client import call
+from services.records.adapters.orm import Note
+
+ACTIONS = {"read": authz_pb2.ACTION_READ, "write": authz_pb2.ACTION_WRITE}
+
+
+@dataclass(frozen=True)
+class NoteFilter:
+    folder_readable: bool
+    allowed: set[str]
+    reason: str
+
+
+class AuthzClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout: float):
+        self._stub = authz_pb2_grpc.AuthzServiceStub(channel)
+        self._timeout = timeout
+
+    async def check(
+        self, unit_id: uuid.UUID, folder_id: uuid.UUID | None, action: str, token: str
+    ) -> tuple[bool, str]:
+        request = authz_pb2.CheckRequest(
+            unit_id=str(unit_id),
+            folder_id=str(folder_id) if folder_id else "",
+            action=ACTIONS[action],
+            consistency_token=token,
+        )
+        response = await call(self._stub.Check, request, timeout=self._timeout)
+        return response.allowed, response.reason
+
+    async def filter_notes(
+        self, unit_id: uuid.UUID, folder_id: uuid.UUID, notes: list[Note], token: str
+    ) -> NoteFilter:
+        """One call for the whole list."""
+        request = authz_pb2.FilterNotesRequest(
+            unit_id=str(unit_id),
+            folder_id=str(folder_id),
+            consistency_token=token,
+            notes=[
+                authz_pb2.NoteRef(
+                    note_id=str(n.id),
+                    case_id=str(n.case_id) if n.case_id else "",
+                    visible_to_case_members=n.visible_to_case_members,
+                )
+                for n in notes
+            ],
+        )
+        response = await call(self._stub.FilterNotes, request, timeout=self._timeout)
+        return NoteFilter(response.folder_readable, set(response.allowed_note_ids), response.reason)
+
+
+class IdentityClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout: float):
+        self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        self._timeout = timeout
+
+    async def require_unit(self, unit_id: uuid.UUID) -> None:
+        """NotFound (naming unit_id) unless the unit exists in the caller's organisation."""
+        await call(
+            self._stub.GetUnit, identity_pb2.GetUnitRequest(unit_id=str(unit_id)), timeout=self._timeout
+        )

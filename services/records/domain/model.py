@@ -1,0 +1,70 @@
+"""Records' rules, free of I/O: personnummer, note rows, folders."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from personnummer import personnummer
+
+from services.common.errors import InvalidArgument
+
+MAX_ROWS = 100
+MAX_HEADING = 200
+MAX_TEXT = 20_000
+
+
+class RowType(StrEnum):
+    FREE_TEXT = "free_text"
+
+
+class NoteStatus(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class AccessOutcome(StrEnum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+
+
+class AccessAction(StrEnum):
+    VIEW_STUDENT = "view_student"
+    READ_NOTES = "read_notes"
+    WRITE_NOTE = "write_note"
+
+
+def normalise_personnummer(value: str, field: str = "personnummer") -> str:
+    """Twelve digits (YYYYMMDDNNNN) of a valid personnummer or samordningsnummer.
+
+    The message never repeats the number: it is personal data and error texts end up in logs.
+    """
+    try:
+        return personnummer.parse(value.strip()).format(True)
+    except (personnummer.PersonnummerException, ValueError, TypeError):
+        raise InvalidArgument(
+            f"{field} is not a valid personnummer or samordningsnummer", field=field
+        ) from None
+
+
+@dataclass(frozen=True)
+class NoteRowValue:
+    heading: str
+    row_type: RowType
+    text: str
+
+
+def check_rows(rows: list[NoteRowValue]) -> None:
+    """A note has 1..MAX_ROWS rows, each with a heading and a value valid for its type."""
+    if not rows:
+        raise InvalidArgument("a note needs at least one row", field="rows")
+    if len(rows) > MAX_ROWS:
+        raise InvalidArgument(f"a note has at most {MAX_ROWS} rows", field="rows")
+    for index, row in enumerate(rows):
+        field = f"rows[{index}]"
+        if not row.heading.strip():
+            raise InvalidArgument(f"{field}.heading is required", field=f"{field}.heading")
+        if len(row.heading) > MAX_HEADING:
+            raise InvalidArgument(
+                f"{field}.heading is longer than {MAX_HEADING} characters", field=f"{field}.heading"
+            )
+        if row.row_type is RowType.FREE_TEXT and len(row.text) > MAX_TEXT:
+            raise InvalidArgument(f"{field}.text is longer than {MAX_TEXT} characters", field=f"{field}.text")
