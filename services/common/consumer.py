@@ -62,19 +62,24 @@ class EventConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set."""
         subscription = None
-        while not stop.is_set():
-            try:
-                if subscription is None:
-                    subscription = await self._subscribe()
-                messages = await subscription.fetch(self._batch_size, timeout=FETCH_TIMEOUT_SECONDS)
-            except (NatsTimeoutError, TimeoutError):
-                continue
-            except Exception:
-                log.exception("consumer %s could not fetch; retrying", self._durable)
-                subscription = None
-                await wait_or_stop(stop, 1.0)
-                continue
-            await self._apply_until_done(messages, stop)
+        try:
+            while not stop.is_set():
+                try:
+                    if subscription is None:
+                        subscription = await self._subscribe()
+                    messages = await subscription.fetch(self._batch_size, timeout=FETCH_TIMEOUT_SECONDS)
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                except Exception:
+                    log.exception("consumer %s could not fetch; retrying", self._durable)
+                    subscription = None
+                    await wait_or_stop(stop, 1.0)
+                    continue
+                await self._apply_until_done(messages, stop)
+        finally:
+            if subscription is not None:
+                # Leave nothing pending, so that the connection drains at once on shutdown.
+                await asyncio.shield(unsubscribe_quietly(subscription))
 
     async def _subscribe(self):
         await ensure_stream(self._js, self._stream)
@@ -121,6 +126,7 @@ class EventConsumer:
             for message, event in events:
                 meta = event.meta
                 if meta.event_id in fresh:
+                    fresh.discard(meta.event_id)  # a copy later in the same batch is a duplicate too
                     await self._handle(session, message, event)
                 key = (source_of(message.subject), meta.org_id)
                 positions[key] = max(positions.get(key, 0), meta.revision)
@@ -168,6 +174,13 @@ class EventConsumer:
                     set_={"revision": func.greatest(table.c.revision, statement.excluded.revision)},
                 )
             )
+
+
+async def unsubscribe_quietly(subscription) -> None:
+    try:
+        await subscription.unsubscribe()
+    except Exception:  # noqa: BLE001 - shutting down; the durable consumer survives on the server anyway
+        log.debug("unsubscribe failed", exc_info=True)
 
 
 async def read_position(session: AsyncSession, kit: KitTables, source: str, org_id: str) -> int:

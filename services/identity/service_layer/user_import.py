@@ -44,15 +44,18 @@ async def apply_imported_users(
     repo = repository(uow, caller)
     existing = await repo.users_by_external_ids([u.external_id for u in upserts])
     current_assignments = await imported_assignments(repo, [u.id for u in existing.values()])
-    results = []
+    results, changed = [], []
     for incoming in upserts:
         user = existing.get(incoming.external_id)
         assignments = current_assignments.get(user.id, []) if user else []
         outcome = outcome_for(current_state(user, assignments) if user else None, incoming)
         if outcome not in (Outcome.UNCHANGED, Outcome.SKIPPED_MANUALLY_MANAGED):
-            user = await upsert_user(uow, repo, caller, user, incoming)
-            sync_assignments(uow, repo, caller, user.id, assignments, incoming.assignments)
+            user = upsert_user(uow, repo, caller, user, incoming)
+            changed.append((user.id, assignments, incoming.assignments))
         results.append((incoming.external_id, str(user.id), outcome))
+    await repo.flush()  # new users exist before their assignments refer to them
+    for user_id, current, wanted in changed:
+        sync_assignments(uow, repo, caller, user_id, current, wanted)
     for user in await repo.users_by_ids(deactivate_ids):
         if user.active and not user.manually_managed:
             user.active = False
@@ -80,7 +83,7 @@ def current_state(user: User, assignments: list[Assignment]) -> CurrentUser:
     )
 
 
-async def upsert_user(uow: UnitOfWork, repo: IdentityRepository, caller: Caller, user, incoming) -> User:
+def upsert_user(uow: UnitOfWork, repo: IdentityRepository, caller: Caller, user, incoming) -> User:
     """Create or update the user's own fields; publishes UserChanged when authorization facts changed."""
     if user is None:
         user = User(

@@ -1,0 +1,136 @@
+"""Records over gRPC: students, notes, authz per list, and the access log written with every read."""
+
+import pytest
+from elevhalsa.records.v1 import records_pb2 as pb
+from elevhalsa.records.v1 import records_pb2_grpc
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from deploy.local.infra import free_port
+from services.common.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
+from services.common.grpc_client import call, open_channel
+from services.records.adapters.orm import AccessLogEntry
+from tests.support.orgs import new_org
+
+
+@pytest.fixture
+async def journal(org):
+    """A nurse at school A, a student at A and one at B, a medical journal she may write in."""
+    a, b = await org.unit(), await org.unit()
+    role, medical = await org.role(), await org.folder("Medicinsk journal")
+    await org.grant(role.id, medical.id)
+    nurse, token = await org.member_with_role(role.id, a.id)
+    return {
+        "nurse": nurse,
+        "token": token,
+        "medical": medical,
+        "alva": await org.student(a.id),
+        "saga": await org.student(b.id),
+    }
+
+
+async def write(org, j, student, text_value="Hälsobesök utan anmärkning"):
+    request = pb.WriteNoteRequest(
+        student_id=student.id,
+        folder_id=j["medical"].id,
+        consistency_token=org.token,
+        rows=[pb.NoteRow(heading="Hälsobesök", row_type=pb.ROW_TYPE_FREE_TEXT, text=text_value)],
+    )
+    return (await call(org.records.WriteNote, request, token=j["token"])).note
+
+
+async def read(org, j, student, records_stub=None):
+    request = pb.ListNotesRequest(
+        student_id=student.id, folder_id=j["medical"].id, consistency_token=org.token
+    )
+    return (await call((records_stub or org.records).ListNotes, request, token=j["token"])).notes
+
+
+async def access_log(engine, student_id: str) -> list[tuple]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(AccessLogEntry.action, AccessLogEntry.outcome, AccessLogEntry.note_count)
+            .where(AccessLogEntry.student_id == student_id)
+            .order_by(AccessLogEntry.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_a_nurse_writes_and_reads_notes_of_a_student_at_her_school(org, journal):
+    first = await write(org, journal, journal["alva"], "Längd 132 cm")
+    second = await write(org, journal, journal["alva"], "Vikt 29 kg")
+    notes = await read(org, journal, journal["alva"])
+    assert {n.id for n in notes} == {first.id, second.id}
+    assert {n.rows[0].text for n in notes} == {"Längd 132 cm", "Vikt 29 kg"}
+    assert all(n.author_id == journal["nurse"].id and n.status == pb.NOTE_STATUS_DRAFT for n in notes)
+
+
+async def test_every_read_and_every_denied_attempt_is_in_the_access_log(org, journal, engine):
+    await write(org, journal, journal["alva"])
+    await read(org, journal, journal["alva"])
+    with pytest.raises(PermissionDenied):
+        await read(org, journal, journal["saga"])
+    with pytest.raises(PermissionDenied):
+        await write(org, journal, journal["saga"])
+    assert await access_log(engine, journal["alva"].id) == [
+        ("write_note", "allowed", 1),
+        ("read_notes", "allowed", 1),
+    ]
+    assert await access_log(engine, journal["saga"].id) == [
+        ("read_notes", "denied", 0),
+        ("write_note", "denied", 0),
+    ]
+
+
+async def test_when_authz_cannot_answer_nothing_is_returned_and_nothing_is_logged(
+    services, org, journal, engine
+):
+    await write(org, journal, journal["alva"])
+    records = await services.records_with(f"127.0.0.1:{free_port()}")
+    await records.start()
+    channel = open_channel(f"127.0.0.1:{records.port}")
+    try:
+        with pytest.raises(Unavailable):
+            await read(org, journal, journal["alva"], records_pb2_grpc.RecordsServiceStub(channel))
+    finally:
+        await channel.close()
+        await records.stop()
+    assert await access_log(engine, journal["alva"].id) == [("write_note", "allowed", 1)]
+
+
+async def test_the_access_log_cannot_be_changed_or_deleted(journal, org, db_session):
+    await read(org, journal, journal["alva"])
+    for statement in ("UPDATE records.access_log SET outcome = 'denied'", "DELETE FROM records.access_log"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with db_session.begin_nested():
+                await db_session.execute(text(statement))
+
+
+async def test_a_student_needs_a_valid_personnummer_and_a_unit_of_the_organisation(services, org):
+    unit = await org.unit()
+    bad = pb.CreateStudentRequest(
+        unit_id=unit.id, personnummer="20150312-2381", first_name="A", last_name="B"
+    )
+    with pytest.raises(InvalidArgument) as refused:
+        await call(org.records.CreateStudent, bad, token=org.admin)
+    assert refused.value.field == "personnummer" and "2381" not in refused.value.message
+    their_unit = await (await new_org(services)).unit()
+    elsewhere = pb.CreateStudentRequest(
+        unit_id=their_unit.id, personnummer="201503122382", first_name="A", last_name="B"
+    )
+    with pytest.raises(NotFound):
+        await call(org.records.CreateStudent, elsewhere, token=org.admin)
+
+
+async def test_another_organisations_students_are_not_found(services, org, journal):
+    other = await new_org(services)
+    their_student = await other.student((await other.unit()).id)
+    with pytest.raises(NotFound):
+        await read(org, journal, their_student)
+
+
+async def test_a_note_needs_rows_with_headings(org, journal):
+    empty = pb.WriteNoteRequest(student_id=journal["alva"].id, folder_id=journal["medical"].id)
+    with pytest.raises(InvalidArgument) as refused:
+        await call(org.records.WriteNote, empty, token=journal["token"])
+    assert refused.value.field == "rows"
