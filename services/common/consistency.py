@@ -46,13 +46,18 @@ class ConsistencyToken:
         try:
             raw = token[len(PREFIX) :]
             body = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-            revisions = {str(k): int(v) for k, v in body["r"].items()}
-            org_id = str(body["o"])
+            revisions = dict(body["r"].items())
+            org_id = body["o"]
         except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
             raise InvalidArgument("the consistency token is not valid", field=FIELD) from None
-        if any(r < 0 for r in revisions.values()):
+        if not isinstance(org_id, str) or not all(is_revision(r) for r in revisions.values()):
             raise InvalidArgument("the consistency token is not valid", field=FIELD)
         return cls(org_id, revisions)
+
+
+def is_revision(value) -> bool:
+    """A revision is a non-negative integer (JSON floats, booleans and huge numbers are not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
 def merge_tokens(tokens: Iterable[str]) -> str:

@@ -136,6 +136,8 @@ def allowed_notes(
 
 def case_write_allowed(access: FolderAccess, case_id: str | None, member_case_ids: frozenset[str]) -> bool:
     """Writes outside cases need an unrestricted grant; inside a case, membership is enough."""
+    if not access.allowed:
+        return False
     if access.unrestricted:
         return True
     return case_id is not None and case_id in member_case_ids

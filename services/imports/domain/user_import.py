@@ -96,15 +96,16 @@ def plan_user_import(
     counts = Counter(u.external_id for u in users if u.external_id)
     emails = Counter(_email_or_none(u) for u in users if u.active)
     for user in users:
+        current = journal.get(user.external_id) if user.external_id else None
+        if current is not None and current.manually_managed:
+            plan.counts.manually_managed += 1  # the import leaves them alone, problems included
+            continue
         desired = _check_user(user, counts, emails, plan)
         if desired is None:
             plan.faulty_users += 1
             continue
-        _count(plan, journal.get(desired.external_id), desired)
+        _count(plan, desired)
         desired = _resolve_assignments(user, desired, role_ids, unit_ids, plan)
-        current = journal.get(desired.external_id)
-        if current is not None and current.manually_managed:
-            continue
         if current is not None and _same(current, desired):
             plan.unchanged += 1
             continue
@@ -157,10 +158,8 @@ def _check_user(user: FileUser, counts: Counter, emails: Counter, plan: Plan) ->
     return DesiredUser(who, user.first_name, user.last_name, email, user.active, frozenset())
 
 
-def _count(plan: Plan, current: JournalUser | None, desired: DesiredUser) -> None:
-    if current is not None and current.manually_managed:
-        plan.counts.manually_managed += 1
-    elif desired.active:
+def _count(plan: Plan, desired: DesiredUser) -> None:
+    if desired.active:
         plan.counts.active += 1
     else:
         plan.counts.inactive += 1

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from personnummer import personnummer
 
+from services.common.clock import today
 from services.common.errors import InvalidArgument
 
 MAX_ROWS = 100
@@ -38,11 +39,15 @@ def normalise_personnummer(value: str, field: str = "personnummer") -> str:
     The message never repeats the number: it is personal data and error texts end up in logs.
     """
     try:
-        return personnummer.parse(value.strip()).format(True)
-    except (personnummer.PersonnummerException, ValueError, TypeError):
+        parsed = personnummer.parse(value.strip())
+        born = parsed.get_date()
+    except (personnummer.PersonnummerException, ValueError, TypeError, OverflowError):
         raise InvalidArgument(
             f"{field} is not a valid personnummer or samordningsnummer", field=field
         ) from None
+    if born > today():
+        raise InvalidArgument(f"{field} has a birth date in the future", field=field)
+    return parsed.format(True)
 
 
 @dataclass(frozen=True)

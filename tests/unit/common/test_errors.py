@@ -1,0 +1,85 @@
+"""Domain errors travel over gRPC and come back as the same error, with the field they are about."""
+
+import grpc
+import pytest
+
+from services.common.errors import (
+    AlreadyExists,
+    Conflict,
+    DomainError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    error_field,
+    from_grpc_error,
+    to_grpc_status,
+)
+
+ERROR_CLASSES = [
+    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (Unavailable, grpc.StatusCode.UNAVAILABLE),
+    (TooLarge, grpc.StatusCode.RESOURCE_EXHAUSTED),
+]
+
+
+def rpc_error(code: grpc.StatusCode, details: str | None, trailers=()) -> grpc.aio.AioRpcError:
+    """The error a failed downstream call raises."""
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(*trailers), details=details)
+
+
+def over_the_wire(error: DomainError) -> DomainError:
+    code, message, trailers = to_grpc_status(error)
+    return from_grpc_error(rpc_error(code, message, trailers))
+
+
+@pytest.mark.parametrize("cls, code", ERROR_CLASSES, ids=[cls.__name__ for cls, _ in ERROR_CLASSES])
+def test_each_error_maps_to_its_grpc_status(cls, code):
+    assert to_grpc_status(cls("it went wrong"))[0] is code
+
+
+@pytest.mark.parametrize("cls, _", ERROR_CLASSES, ids=[cls.__name__ for cls, _ in ERROR_CLASSES])
+def test_each_error_comes_back_from_a_downstream_call_as_itself_with_message_and_field(cls, _):
+    back = over_the_wire(cls("email is not a valid e-mail address", field="email"))
+    assert type(back) is cls
+    assert back.message == "email is not a valid e-mail address"
+    assert back.field == "email"
+
+
+def test_an_error_without_a_field_sends_no_field_trailer():
+    assert to_grpc_status(NotFound("student not found"))[2] == ()
+    assert over_the_wire(NotFound("student not found")).field is None
+
+
+def test_a_plain_domain_error_is_a_failed_precondition_and_comes_back_as_a_conflict():
+    back = over_the_wire(DomainError("the unit still has active students"))
+    assert type(back) is Conflict
+    assert back.message == "the unit still has active students"
+
+
+def test_the_field_is_found_among_other_trailers():
+    error = rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "bad", [("x-other", "1"), ("x-error-field", "rows")])
+    assert error_field(error) == "rows"
+
+
+@pytest.mark.parametrize(
+    "code", [grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED]
+)
+def test_an_unexpected_downstream_failure_becomes_unavailable_without_leaking_its_details(code):
+    back = from_grpc_error(rpc_error(code, "Traceback: KeyError in repository.py line 42"))
+    assert type(back) is Unavailable
+    assert "Traceback" not in back.message
+    assert code.name.lower() in back.message
+
+
+def test_a_connection_failure_without_details_becomes_unavailable_with_a_clear_message():
+    back = from_grpc_error(rpc_error(grpc.StatusCode.UNAVAILABLE, None))
+    assert type(back) is Unavailable
+    assert "did not answer" in back.message

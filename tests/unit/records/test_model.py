@@ -1,0 +1,108 @@
+"""Records' rules: personnummer and the rows of a note."""
+
+import re
+
+import pytest
+
+from services.common.errors import InvalidArgument
+from services.records.domain.model import (
+    MAX_HEADING,
+    MAX_ROWS,
+    MAX_TEXT,
+    NoteRowValue,
+    RowType,
+    check_rows,
+    normalise_personnummer,
+)
+
+
+@pytest.mark.parametrize(
+    "value, twelve_digits",
+    [
+        ("8507099805", "198507099805"),
+        ("850709-9805", "198507099805"),
+        ("198507099805", "198507099805"),
+        ("19850709-9805", "198507099805"),
+        (" 850709-9805 ", "198507099805"),
+        ("121212-1212", "201212121212"),
+        ("121212+1212", "191212121212"),
+        ("701063-2391", "197010632391"),
+    ],
+    ids=[
+        "10-digits",
+        "10-with-dash",
+        "12-digits",
+        "12-with-dash",
+        "spaces",
+        "child",
+        "over-100-plus",
+        "samordning",
+    ],
+)
+def test_a_valid_personnummer_is_stored_as_twelve_digits(value, twelve_digits):
+    assert normalise_personnummer(value) == twelve_digits
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["850709-9804", "198507099804", "851309-9805", "12345", "", "abcdef-ghij", "8507099805123"],
+    ids=["bad-checksum-10", "bad-checksum-12", "month-13", "too-short", "empty", "letters", "too-long"],
+)
+def test_an_invalid_personnummer_is_refused_naming_the_field(value):
+    with pytest.raises(InvalidArgument) as caught:
+        normalise_personnummer(value, field="students[3].personnummer")
+    assert caught.value.field == "students[3].personnummer"
+
+
+def test_the_refusal_of_a_personnummer_never_repeats_its_digits():
+    with pytest.raises(InvalidArgument) as caught:
+        normalise_personnummer("19850709-9804")
+    text = str(caught.value)
+    assert not re.search(r"\d{4}", text)
+    assert "850709" not in text and "9804" not in text
+
+
+def row(heading="Bedömning", text="Mår bra.") -> NoteRowValue:
+    return NoteRowValue(heading, RowType.FREE_TEXT, text)
+
+
+def refusal(rows: list[NoteRowValue]) -> InvalidArgument:
+    with pytest.raises(InvalidArgument) as caught:
+        check_rows(rows)
+    return caught.value
+
+
+def test_a_note_with_rows_up_to_the_limits_is_accepted():
+    check_rows([row()])
+    check_rows([row(heading="H" * MAX_HEADING, text="x" * MAX_TEXT)] * MAX_ROWS)
+
+
+def test_a_note_without_rows_is_refused():
+    assert refusal([]).field == "rows"
+
+
+def test_a_note_with_too_many_rows_is_refused():
+    error = refusal([row()] * (MAX_ROWS + 1))
+    assert error.field == "rows"
+    assert str(MAX_ROWS) in error.message
+
+
+@pytest.mark.parametrize("heading", ["", "   "])
+def test_a_row_without_heading_is_refused_naming_that_row(heading):
+    assert refusal([row(), row(heading=heading)]).field == "rows[1].heading"
+
+
+def test_a_too_long_heading_is_refused_naming_that_row():
+    assert refusal([row(heading="H" * (MAX_HEADING + 1))]).field == "rows[0].heading"
+
+
+def test_a_too_long_text_is_refused_naming_that_row():
+    error = refusal([row(), row(), row(text="x" * (MAX_TEXT + 1))])
+    assert error.field == "rows[2].text"
+    assert str(MAX_TEXT) in error.message
+
+
+def test_a_personnummer_with_a_birth_date_in_the_future_is_refused():
+    with pytest.raises(InvalidArgument) as refused:
+        normalise_personnummer("20500101-1237")
+    assert refused.value.field == "personnummer" and "1237" not in refused.value.message
