@@ -8,7 +8,7 @@ GEN := build/gen
 PROTOS := $(shell find protos -name '*.proto')
 PROTOS_BUILT := $(GEN)/.built
 
-.PHONY: install protos run test test-unit test-integration test-e2e bench lock clean
+.PHONY: install protos run test test-unit test-integration test-e2e lint bench lock clean
 
 install: $(INSTALLED)
 
@@ -40,6 +40,9 @@ test-integration: protos
 
 test-e2e: protos
 	$(PY) -m pytest tests/e2e
+
+lint: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 bench: protos
 	$(PY) -m bench

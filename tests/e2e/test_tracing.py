@@ -1,0 +1,85 @@
+"""One trace follows a request across processes; clients cannot inject their own trace context."""
+
+import time
+
+import pytest
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from deploy.local.demo import personnummer_for
+
+CLIENT_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def spans_of(collector, trace_id: str, until, timeout: float = 10.0):
+    """Wait for the exporters (batching every 100 ms) until the spans satisfy `until`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        spans = collector.in_trace(trace_id)
+        if until(spans):
+            return spans
+        time.sleep(0.1)
+    return collector.in_trace(trace_id)
+
+
+@pytest.fixture(scope="module")
+def journal(tenant):
+    unit, role, folder = tenant.unit(), tenant.role(), tenant.folder()
+    tenant.grant(role["id"], folder["id"])
+    user, email = tenant.user()
+    tenant.assign(user["id"], role["id"], unit["id"])
+    student = tenant.student(unit["id"], personnummer_for("20130505", 456))
+    return {
+        "role": role,
+        "unit": unit,
+        "user": user,
+        "email": email,
+        "path": f"/api/v1/students/{student['id']}/folders/{folder['id']}/notes",
+    }
+
+
+def sql_spans(spans, service: str) -> list:
+    """Database spans of a service (client spans that are not gRPC calls, which are named /package.Service/Method)."""
+    return [
+        s
+        for s in spans
+        if s.service == service and s.kind == Span.SPAN_KIND_CLIENT and not s.name.startswith("/")
+    ]
+
+
+def test_a_journal_read_is_one_trace_through_gateway_records_authz_and_sql(api, tenant, collector, journal):
+    headers = {"traceparent": CLIENT_TRACEPARENT, "tracestate": "evil=1", "baggage": "user=admin"}
+    reply = api.call("GET", journal["path"], api.login(journal["email"]), tenant.consistency, headers=headers)
+    assert reply.status_code == 200
+    trace_id = reply.headers["x-trace-id"]
+    assert trace_id != CLIENT_TRACEPARENT.split("-")[1]
+
+    def complete(spans) -> bool:
+        return any(s.service == "gateway" for s in spans) and all(
+            sql_spans(spans, svc) for svc in ("records", "authz")
+        )
+
+    spans = spans_of(collector, trace_id, complete)
+    assert complete(spans)
+    assert "/elevhalsa.authz.v1.AuthzService/FilterNotes" in {s.name for s in spans if s.service == "authz"}
+    roots = [s for s in spans if not s.parent_span_id]
+    assert len(roots) == 1 and roots[0].service == "gateway"
+    assert not collector.in_trace(CLIENT_TRACEPARENT.split("-")[1])
+
+
+def test_a_revoke_is_one_trace_from_the_gateway_through_the_outbox_to_the_authz_consumer(
+    api, tenant, collector, journal
+):
+    assignment = tenant.assign(journal["user"]["id"], journal["role"]["id"])
+    reply = api.call("DELETE", f"/api/v1/assignments/{assignment['id']}", tenant.admin)
+    trace_id = reply.headers["x-trace-id"]
+
+    def complete(spans):
+        return any(s.kind == Span.SPAN_KIND_CONSUMER and s.service == "authz" for s in spans)
+
+    spans = spans_of(collector, trace_id, complete)
+    published = [s for s in spans if s.kind == Span.SPAN_KIND_PRODUCER and s.service == "identity"]
+    consumed = [s for s in spans if s.kind == Span.SPAN_KIND_CONSUMER and s.service == "authz"]
+    assert [s.name for s in published] == ["elevhalsa.identity.v1.AssignmentRevoked publish"]
+    assert [s.name for s in consumed] == ["elevhalsa.identity.v1.AssignmentRevoked process"]
+    assert consumed[0].parent_span_id == published[0].span_id
+    assert {"gateway", "identity", "authz"} <= {s.service for s in spans}

@@ -1,0 +1,76 @@
+"""User import over HTTP: upload a file, follow the run, read its log; hostile files write nothing."""
+
+import time
+import uuid
+
+import pytest
+
+from tests.support.user_files import BILLION_LAUGHS, EXTERNAL_ENTITY, user_file
+
+
+def upload(api, token: str, content: bytes, filename: str = "users.xml"):
+    return api.call(
+        "POST", "/api/v1/imports/user-runs", token, files={"file": (filename, content, "application/xml")}
+    )
+
+
+def finished(api, token: str, run_id: str) -> dict:
+    for _ in range(200):
+        run = api.call("GET", f"/api/v1/imports/user-runs/{run_id}", token).json()
+        if run["status"] in ("succeeded", "failed"):
+            return run
+        time.sleep(0.05)
+    raise AssertionError("the run did not finish")
+
+
+@pytest.fixture(scope="module")
+def source(tenant):
+    unit_ext, role_ext = str(uuid.uuid4()), str(uuid.uuid4())
+    tenant.create("/api/v1/units", {"name": "Importskolan", "external_id": unit_ext})
+    tenant.create("/api/v1/user-roles", {"name": "Importerad roll", "external_id": role_ext})
+    return unit_ext, role_ext
+
+
+def test_an_uploaded_file_creates_users_and_the_run_can_be_fetched(api, tenant, source):
+    unit_ext, role_ext = source
+    people = [
+        {
+            "external_id": f"hr-{i}",
+            "first_name": "Anna",
+            "last_name": f"Nr{i}",
+            "email": f"anna{i}@kommun.se",
+            "assignments": [{"role": role_ext, "unit": unit_ext}],
+        }
+        for i in range(3)
+    ]
+    started = upload(api, tenant.admin, user_file(people))
+    assert started.status_code == 202 and started.json()["status"] in ("queued", "running", "succeeded")
+    run = finished(api, tenant.admin, started.json()["id"])
+    assert run["status"] == "succeeded"
+    assert run["changes"] == {"created": 3, "activated": 0, "deactivated": 0, "updated": 0}
+    assert run["users"]["total"] == 3 and run["filename"] == "users.xml"
+    assert run["created_at"] <= run["started_at"] <= run["file_read_at"] <= run["finished_at"]
+    runs = api.call("GET", "/api/v1/imports/user-runs", tenant.admin).json()["runs"]
+    assert runs[0]["id"] == run["id"]
+    again = finished(api, tenant.admin, upload(api, tenant.admin, user_file(people)).json()["id"])
+    assert again["changes"] == {"created": 0, "activated": 0, "deactivated": 0, "updated": 0}
+    log = api.call("GET", f"/api/v1/imports/user-runs/{run['id']}/log", tenant.admin).json()["lines"]
+    assert any("hr-2: created" in line["message"] for line in log)
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [(BILLION_LAUGHS, 10011), (EXTERNAL_ENTITY, 10011), (b"\x89PNG\r\n\x1a\n", 10011), (b"<users/>", 10012)],
+    ids=["billion-laughs", "external-entity", "binary", "wrong-schema"],
+)
+def test_hostile_and_broken_files_end_as_failed_runs_with_their_code(api, tenant, content, code):
+    run = finished(api, tenant.admin, upload(api, tenant.admin, content).json()["id"])
+    assert run["status"] == "failed"
+    assert [(m["code"], m["severity"]) for m in run["messages"]] == [(code, "error")]
+    assert run["messages"][0]["text_sv"] and run["messages"][0]["text_en"]
+    assert run["changes"] == {"created": 0, "activated": 0, "deactivated": 0, "updated": 0}
+
+
+def test_an_upload_without_a_file_is_a_422(api, tenant):
+    reply = api.call("POST", "/api/v1/imports/user-runs", tenant.admin, data={"nothing": "here"})
+    assert reply.status_code == 422 and reply.json()["field"] == "file"
