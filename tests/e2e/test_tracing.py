@@ -73,8 +73,9 @@ def test_a_revoke_is_one_trace_from_the_gateway_through_the_outbox_to_the_authz_
     reply = api.call("DELETE", f"/api/v1/assignments/{assignment['id']}", tenant.admin)
     trace_id = reply.headers["x-trace-id"]
 
-    def complete(spans):
-        return any(s.kind == Span.SPAN_KIND_CONSUMER and s.service == "authz" for s in spans)
+    def complete(spans) -> bool:
+        kinds = {(s.service, s.kind) for s in spans}
+        return {("identity", Span.SPAN_KIND_PRODUCER), ("authz", Span.SPAN_KIND_CONSUMER)} <= kinds
 
     spans = spans_of(collector, trace_id, complete)
     published = [s for s in spans if s.kind == Span.SPAN_KIND_PRODUCER and s.service == "identity"]
