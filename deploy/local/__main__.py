@@ -1,10 +1,8 @@
 """`make run`: start the whole system locally, create the demo organisation once, and wait for Ctrl-C."""
 
-import json
 import logging
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,24 +45,7 @@ def main() -> None:
 
 def bootstrap(stack: LocalStack) -> bool:
     """Create the demo organisation and its administrator; True if it did not exist before."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.identity",
-            "bootstrap",
-            "--org",
-            demo.ORG_NAME,
-            "--admin-email",
-            demo.ADMIN_EMAIL,
-        ],
-        env=dict(stack.env("identity"), BOOTSTRAP_ADMIN_PASSWORD=demo.ADMIN_PASSWORD),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])["created"]
+    return stack.bootstrap(demo.ORG_NAME, demo.ADMIN_EMAIL, demo.ADMIN_PASSWORD)["created"]
 
 
 def print_welcome(stack: LocalStack) -> None:

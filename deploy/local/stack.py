@@ -1,5 +1,6 @@
 """The whole system as local processes: what `make run` starts and what the end-to-end tests drive."""
 
+import json
 import logging
 import os
 import signal
@@ -142,6 +143,27 @@ class LocalStack:
         if self.config.gateway_port:
             return self.config.gateway_port
         return DEFAULT_GATEWAY_PORT if port_is_free(DEFAULT_GATEWAY_PORT) else free_port()
+
+    def bootstrap(self, org_name: str, admin_email: str, admin_password: str) -> dict:
+        """Run identity's bootstrap command; returns its result (org_id, admin_id, created)."""
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "services.identity",
+                "bootstrap",
+                "--org",
+                org_name,
+                "--admin-email",
+                admin_email,
+            ],
+            env=dict(self.env("identity"), BOOTSTRAP_ADMIN_PASSWORD=admin_password),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(result.stdout.strip().splitlines()[-1])
 
     def check_alive(self) -> list[str]:
         """Names of processes that have exited."""

@@ -1,13 +1,10 @@
 """Driving the gateway over real HTTP, as a client of the public API would."""
 
-import json
-import subprocess
-import sys
 import uuid
 
 import httpx
 
-from deploy.local.stack import REPO, LocalStack
+from deploy.local.stack import LocalStack
 from services.common.consistency import merge_tokens
 
 PASSWORD = "correct horse battery"
@@ -43,24 +40,7 @@ class Tenant:
         self.api = api
         self.name = name or f"Kommun {uuid.uuid4().hex[:8]}"
         self.admin_email = f"admin-{uuid.uuid4().hex[:8]}@e2e.elevhalsa.se"
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "services.identity",
-                "bootstrap",
-                "--org",
-                self.name,
-                "--admin-email",
-                self.admin_email,
-            ],
-            env=dict(stack.env("identity"), BOOTSTRAP_ADMIN_PASSWORD=PASSWORD),
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        self.org_id = json.loads(result.stdout)["org_id"]
+        self.org_id = stack.bootstrap(self.name, self.admin_email, PASSWORD)["org_id"]
         self.admin = api.login(self.admin_email)
         self.tokens: list[str] = []
 
