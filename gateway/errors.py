@@ -2,18 +2,18 @@
 application/problem+json with the status, what went wrong, the field it concerns and the trace id."""
 
 import logging
-from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.middleware import BodyTooLarge
+from gateway.problems import problem
 from services.common.errors import (
     AlreadyExists,
     Conflict,
     DomainError,
+    Internal,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -21,7 +21,6 @@ from services.common.errors import (
     Unauthenticated,
     Unavailable,
 )
-from services.common.telemetry import current_trace_id
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +32,9 @@ HTTP_STATUS = {
     AlreadyExists: 409,
     Conflict: 409,
     TooLarge: 413,
+    Internal: 500,
     Unavailable: 503,
 }
-
-
-def problem(status: int, detail: str, *, field: str | None = None, errors: list | None = None, headers=None):
-    """An RFC 9457 problem response."""
-    body = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "trace_id": current_trace_id(),
-    }
-    if field:
-        body["field"] = field
-    if errors:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -58,13 +42,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, error: DomainError):
         status = HTTP_STATUS.get(type(error), 409)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 500:
+            return problem(500, "internal error; quote the trace id when reporting it")
         return problem(status, error.message, field=error.field, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):
         errors = [validation_error(e) for e in error.errors()]
         if any(e["type"] == "json_invalid" for e in errors):
-            return problem(400, "the request body is not valid JSON", errors=errors)
+            return problem(400, "the request body is not valid JSON")
         first = errors[0]
         return problem(422, f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
 

@@ -1,10 +1,8 @@
 """ASGI middleware: distrust inbound trace context, bound request bodies, return the trace id."""
 
-import json
-
 from opentelemetry import trace
 
-from services.common.telemetry import current_trace_id
+from gateway.problems import problem
 
 INBOUND_TRACE_HEADERS = {b"traceparent", b"tracestate", b"baggage"}
 TRACE_ID_HEADER = b"x-trace-id"
@@ -24,7 +22,7 @@ class DropInboundTraceContext:
 
 
 class TraceIdHeader:
-    """Adds X-Trace-Id (the id operators search for) to every response."""
+    """Adds X-Trace-Id (the id operators search for) to every traced response (all but /healthz)."""
 
     def __init__(self, app):
         self.app = app
@@ -64,7 +62,7 @@ class BodySizeLimit:
         limit = self.upload_limit if scope["path"].startswith(self.upload_prefix) else self.default_limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await too_large(send, limit)
+            return await too_large(scope, receive, send, limit)
         received = 0
         response_started = False
 
@@ -86,31 +84,12 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await too_large(send, limit)
+                await too_large(scope, receive, send, limit)
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def too_large(send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Payload Too Large",
-            "status": 413,
-            "detail": f"the request body is larger than {limit} bytes",
-            "trace_id": current_trace_id(),
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def too_large(scope, receive, send, limit: int) -> None:
+    await problem(413, f"the request body is larger than {limit} bytes")(scope, receive, send)

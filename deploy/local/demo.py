@@ -13,8 +13,8 @@ STAFF_PASSWORD = "demo-personal-2026"
 
 # Stable external ids, as a municipality's source system would have them (used by user-import files).
 SCHOOLS = {
-    "Sätraskolan": uuid.UUID("5a1d2c3e-0000-4000-8000-000000000001"),
-    "Björkhagens gymnasium": uuid.UUID("5a1d2c3e-0000-4000-8000-000000000002"),
+    "Sätraskolan": (uuid.UUID("5a1d2c3e-0000-4000-8000-000000000001"), "compulsory"),
+    "Björkhagens gymnasium": (uuid.UUID("5a1d2c3e-0000-4000-8000-000000000002"), "upper_secondary"),
 }
 ROLES = {
     "Skolsköterska": uuid.UUID("7e0c1a2b-0000-4000-8000-000000000001"),
@@ -97,12 +97,10 @@ def seed_demo(gateway_url: str) -> None:
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
         seeder = Seeder(client)
         seeder.token = seeder.login(ADMIN_EMAIL, ADMIN_PASSWORD)
-        units = {
-            name: seeder.post("/api/v1/units", {"name": name, "kind": "school", "external_id": str(ext)})[
-                "id"
-            ]
-            for name, ext in SCHOOLS.items()
-        }
+        units = {}
+        for name, (external_id, level) in SCHOOLS.items():
+            body = {"name": name, "kind": "school", "school_level": level, "external_id": str(external_id)}
+            units[name] = seeder.post("/api/v1/units", body)["id"]
         roles = {
             name: seeder.post("/api/v1/user-roles", {"name": name, "external_id": str(ext)})["id"]
             for name, ext in ROLES.items()

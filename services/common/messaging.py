@@ -1,54 +1,85 @@
-"""NATS connections that retry at start, reconnect forever after, and log outages in one line."""
+"""The NATS connection of a service, made in the background so the service serves while NATS is away.
+
+Events leave through the outbox in PostgreSQL, so nothing waits for NATS: the relay and the consumers
+start once the connection is up, and reconnects after that are unlimited.
+"""
 
 import asyncio
 import logging
 
-import nats
 from nats.aio.client import Client
 
 log = logging.getLogger(__name__)
 
 DRAIN_TIMEOUT_SECONDS = 5.0
+WARN_EVERY_N_FAILURES = 20
 
 
-async def connect_nats(url: str, *, name: str, attempts: int = 30) -> Client:
-    """Connect, retrying while NATS is starting; reconnects are unlimited afterwards."""
+class Messaging:
+    def __init__(self, url: str, name: str):
+        self.url = url
+        self.name = name
+        self.client = Client()
+        self.js = self.client.jetstream()
+        self.connected = asyncio.Event()
+        self._failures = 0
 
-    async def on_error(error: Exception) -> None:
-        log.warning("NATS: %s", error or type(error).__name__)
+    async def connect(self, stop: asyncio.Event) -> None:
+        """Worker: connect (retrying for as long as it takes) unless the service stops first."""
+        connecting = asyncio.create_task(self._connect())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([connecting, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not connecting.done():
+            connecting.cancel()
+            return
+        connecting.result()
+        self.connected.set()
+        log.info("NATS: connected to %s", self.url)
 
-    async def on_disconnected() -> None:
+    async def _connect(self) -> None:
+        await self.client.connect(
+            self.url,
+            name=self.name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=2,
+            error_cb=self._on_error,
+            disconnected_cb=self._on_disconnected,
+            reconnected_cb=self._on_reconnected,
+        )
+
+    async def _on_error(self, error: Exception) -> None:
+        # While NATS is away every attempt fails; one line now and then is enough.
+        if self._failures % WARN_EVERY_N_FAILURES == 0:
+            log.warning("NATS at %s: %s", self.url, error or type(error).__name__)
+        self._failures += 1
+
+    async def _on_disconnected(self) -> None:
         log.warning("NATS: disconnected; reconnecting")
 
-    async def on_reconnected() -> None:
+    async def _on_reconnected(self) -> None:
+        self._failures = 0
         log.info("NATS: reconnected")
 
-    for attempt in range(1, attempts + 1):
+    async def close(self) -> None:
+        """Drain if connected (so acks and publishes in flight finish), else just close; never hang."""
         try:
-            return await nats.connect(
-                url,
-                name=name,
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5,
-                connect_timeout=2,
-                error_cb=on_error,
-                disconnected_cb=on_disconnected,
-                reconnected_cb=on_reconnected,
-            )
-        except Exception:
-            if attempt == attempts:
-                raise
-            log.warning("NATS at %s not reachable yet (attempt %d)", url, attempt)
-            await asyncio.sleep(0.5)
-    raise AssertionError("unreachable")
+            if self.client.is_connected:
+                await asyncio.wait_for(self.client.drain(), DRAIN_TIMEOUT_SECONDS)
+                return
+        except Exception:  # noqa: BLE001 - shutting down either way
+            log.warning("NATS: drain did not finish; closing")
+        await self.client.close()
 
 
-async def close_nats(nc: Client) -> None:
-    """Drain if connected (so acks and publishes in flight finish), else just close; never hang."""
-    try:
-        if nc.is_connected:
-            await asyncio.wait_for(nc.drain(), DRAIN_TIMEOUT_SECONDS)
-            return
-    except Exception:
-        log.warning("NATS: drain did not finish; closing")
-    await nc.close()
+async def until_set(event: asyncio.Event | None, stop: asyncio.Event) -> bool:
+    """Wait for `event` (None counts as set); False if `stop` came first."""
+    if event is None or event.is_set():
+        return not stop.is_set()
+    waiting = asyncio.create_task(event.wait())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([waiting, stopping], return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    stopping.cancel()
+    return event.is_set() and not stop.is_set()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import KitTables, libpq_url, outbox_channel
 from services.common.events import StreamSpec, ensure_stream
+from services.common.messaging import until_set
 from services.common.telemetry import extract_context, inject_context
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class OutboxRelay:
         js: JetStreamContext,
         stream: StreamSpec,
         batch_size: int = 500,
+        connected: asyncio.Event | None = None,
     ):
         self._engine = engine
         self._database_url = libpq_url(database_url)
@@ -41,9 +43,12 @@ class OutboxRelay:
         self._js = js
         self._stream = stream
         self._batch_size = batch_size
+        self._connected = connected
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set, surviving database and NATS outages."""
+        if not await until_set(self._connected, stop):
+            return
         while not stop.is_set():
             try:
                 await ensure_stream(self._js, self._stream)

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from nats.aio.client import Client
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -10,7 +9,7 @@ from services.common.auth import TokenVerifier
 from services.common.db import KitTables, create_engine, session_factory
 from services.common.events import StreamSpec
 from services.common.grpc_server import ServiceRuntime
-from services.common.messaging import close_nats, connect_nats
+from services.common.messaging import Messaging
 from services.common.outbox import OutboxRelay
 from services.common.settings import BaseServiceSettings
 from services.common.uow import UnitOfWork
@@ -25,9 +24,12 @@ class ServiceContext:
     kit: KitTables
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    nats: Client
-    js: JetStreamContext
+    messaging: Messaging
     verifier: TokenVerifier
+
+    @property
+    def js(self) -> JetStreamContext:
+        return self.messaging.js
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.kit, self.name)
@@ -44,16 +46,17 @@ class ServiceContext:
             kit=self.kit,
             js=self.js,
             stream=self.stream,
+            connected=self.messaging.connected,
         )
+        runtime.add_worker(self.messaging.connect)
         runtime.add_worker(relay.run)
         runtime.add_closer(self.engine.dispose)
-        runtime.add_closer(lambda: close_nats(self.nats))
+        runtime.add_closer(self.messaging.close)
 
 
 async def open_service(name: str, settings: BaseServiceSettings, kit: KitTables) -> ServiceContext:
-    """Connect to PostgreSQL and NATS with the process settings."""
+    """Open the database pool and prepare the NATS connection (made by a worker once the runtime starts)."""
     engine = create_engine(settings.database_url, application_name=name, pool_size=settings.db_pool_size)
-    nc = await connect_nats(settings.nats_url, name=name)
     verifier = TokenVerifier(
         settings.auth_public_key, issuer=settings.auth_issuer, audience=settings.auth_audience
     )
@@ -63,7 +66,6 @@ async def open_service(name: str, settings: BaseServiceSettings, kit: KitTables)
         kit=kit,
         engine=engine,
         sessions=session_factory(engine),
-        nats=nc,
-        js=nc.jetstream(),
+        messaging=Messaging(settings.nats_url, name),
         verifier=verifier,
     )

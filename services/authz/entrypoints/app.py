@@ -41,6 +41,7 @@ async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
             sessions=ctx.sessions,
             kit=KIT,
             on_applied=freshness.advanced,
+            connected=ctx.messaging.connected,
         )
         runtime.add_worker(consumer.run)
     return runtime

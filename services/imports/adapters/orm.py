@@ -48,6 +48,8 @@ class UserImportRun(Base):
     started_at: Mapped[datetime | None]
     file_read_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Renewed while the run works; a queued or running run whose heartbeat stopped is failed by a janitor.
+    heartbeat_at: Mapped[datetime | None]
     active_users: Mapped[int] = mapped_column(server_default=text("0"))
     inactive_users: Mapped[int] = mapped_column(server_default=text("0"))
     manually_managed_users: Mapped[int] = mapped_column(server_default=text("0"))

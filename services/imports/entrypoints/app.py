@@ -7,11 +7,12 @@ from elevhalsa.imports.v1 import imports_pb2_grpc
 
 from services.common.grpc_client import open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
+from services.common.outbox import wait_or_stop
 from services.common.service import open_service
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import KIT
 from services.imports.entrypoints.grpc_servicer import ImportsServicer
-from services.imports.service_layer.user_import import fail_interrupted_runs
+from services.imports.service_layer.user_import import fail_stale_runs
 from services.imports.settings import ImportsSettings
 
 NAME = "imports"
@@ -20,9 +21,6 @@ log = logging.getLogger(__name__)
 
 async def build_runtime(settings: ImportsSettings) -> ServiceRuntime:
     ctx = await open_service(NAME, settings, KIT)
-    async with ctx.unit_of_work() as uow:
-        if interrupted := await fail_interrupted_runs(uow):
-            log.warning("%d user import run(s) were interrupted by a stop and are marked failed", interrupted)
     max_bytes = settings.max_import_file_bytes
     identity_channel = open_channel(settings.identity_addr, max_message_bytes=max_bytes + 1024 * 1024)
     servicer = ImportsServicer(
@@ -40,6 +38,21 @@ async def build_runtime(settings: ImportsSettings) -> ServiceRuntime:
         if servicer.running:
             await asyncio.wait(servicer.running, timeout=30)
 
+    runtime.add_worker(lambda stop: fail_stale_runs_every(ctx, stop))
     runtime.add_closer(identity_channel.close)
     runtime.add_closer(finish_running_imports)
     return runtime
+
+
+async def fail_stale_runs_every(ctx, stop: asyncio.Event, seconds: float = 60) -> None:
+    """Worker: runs left behind by a stopped process end as failed (safe with several replicas)."""
+    while not stop.is_set():
+        try:
+            async with ctx.unit_of_work() as uow:
+                if stale := await fail_stale_runs(uow):
+                    log.warning(
+                        "%d user import run(s) had stopped without finishing and are marked failed", stale
+                    )
+        except Exception:  # noqa: BLE001 - try again next round
+            log.exception("could not check for stale user import runs")
+        await wait_or_stop(stop, seconds)

@@ -6,10 +6,11 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from elevhalsa.identity.v1 import identity_pb2
 from elevhalsa.imports.v1 import events_pb2, imports_pb2
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from services.common.auth import Caller, PermissionLevel
 from services.common.clock import utcnow
@@ -24,6 +25,7 @@ from services.imports.domain.user_import import Plan, plan_user_import
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+STALE_AFTER = timedelta(minutes=5)
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 CHANGE_COLUMNS = {
     identity_pb2.IMPORT_OUTCOME_CREATED: "created_users",
@@ -90,13 +92,21 @@ async def process_run(new_uow: Callable[[], UnitOfWork], identity: IdentityClien
     record = RunRecord()
     async with new_uow() as uow:
         run = await uow.session.get(UserImportRun, run_id)
-        run.status, run.started_at = RUNNING, utcnow()
+        run.status, run.started_at, run.heartbeat_at = RUNNING, utcnow(), utcnow()
         content = (await uow.session.get(UserImportFile, run_id)).content
         org_id = str(run.org_id)
         await uow.commit()
+
+    async def beat() -> None:
+        async with new_uow() as uow:
+            await uow.session.execute(
+                update(UserImportRun).where(UserImportRun.id == run_id).values(heartbeat_at=utcnow())
+            )
+            await uow.commit()
+
     record.values["status"] = FAILED
     try:
-        await read_plan_apply(identity, str(run_id), content, record)
+        await read_plan_apply(identity, str(run_id), content, record, beat)
         record.values["status"] = SUCCEEDED
     except UserFileError as error:
         record.report(RunMessage(error.code, None, error.detail))
@@ -108,7 +118,9 @@ async def process_run(new_uow: Callable[[], UnitOfWork], identity: IdentityClien
     await finish_run(new_uow, run_id, org_id, record)
 
 
-async def read_plan_apply(identity: IdentityClient, run_id: str, content: bytes, record: RunRecord) -> None:
+async def read_plan_apply(
+    identity: IdentityClient, run_id: str, content: bytes, record: RunRecord, beat
+) -> None:
     users = await asyncio.to_thread(parse_user_file, content)
     record.values["file_read_at"] = utcnow()
     record.info(f"read {len(users)} users from the file")
@@ -129,26 +141,29 @@ async def read_plan_apply(identity: IdentityClient, run_id: str, content: bytes,
         f"{len(plan.upserts)} to create or change, {plan.unchanged} unchanged, "
         f"{len(plan.deactivate_user_ids)} missing from the file to deactivate"
     )
-    await apply_plan(identity, run_id, plan, record)
+    await beat()
+    await apply_plan(identity, run_id, plan, record, beat)
 
 
-async def apply_plan(identity: IdentityClient, run_id: str, plan: Plan, record: RunRecord) -> None:
-    """Send the changes in batches; each batch is one transaction in identity."""
-    counters = dict.fromkeys(CHANGE_COLUMNS.values(), 0)
+async def apply_plan(identity: IdentityClient, run_id: str, plan: Plan, record: RunRecord, beat) -> None:
+    """Send the changes in batches; each batch is one transaction in identity, and its counts are kept
+    even if a later batch fails."""
+    counters = record.values
+    counters.update(dict.fromkeys(CHANGE_COLUMNS.values(), 0))
     batches = [plan.upserts[i : i + BATCH_SIZE] for i in range(0, len(plan.upserts), BATCH_SIZE)] or [[]]
-    token = ""
     for index, batch in enumerate(batches):
         deactivate = plan.deactivate_user_ids if index == len(batches) - 1 else []
         if not batch and not deactivate:
             continue
         results, token = await identity.apply(run_id, batch, deactivate)
+        counters["consistency_token"] = token
         for result in results:
             if result.outcome in CHANGE_COLUMNS:
                 counters[CHANGE_COLUMNS[result.outcome]] += 1
             record.info(
                 f"user {result.external_id or result.user_id}: {OUTCOME_WORDS.get(result.outcome, '?')}"
             )
-    record.values.update(counters, consistency_token=token)
+        await beat()
 
 
 async def finish_run(
@@ -160,7 +175,17 @@ async def finish_run(
     async with new_uow() as uow:
         values = dict(record.values, finished_at=utcnow(), error_count=errors)
         values["warning_count"] = len(record.messages) - errors
-        await uow.session.execute(update(UserImportRun).where(UserImportRun.id == run_id).values(**values))
+        still_ours = await uow.session.scalar(
+            update(UserImportRun)
+            .where(UserImportRun.id == run_id, UserImportRun.status == RUNNING)
+            .values(**values)
+            .returning(UserImportRun.id)
+        )
+        if still_ours is None:
+            log.warning(
+                "user import run %s was failed as stale while it worked; its outcome is dropped", run_id
+            )
+            return
         uow.session.add_all(
             UserImportMessage(
                 run_id=run_id,
@@ -185,11 +210,16 @@ async def finish_run(
         await uow.commit()
 
 
-async def fail_interrupted_runs(uow: UnitOfWork) -> int:
-    """Runs left queued or running by a stopped process end as failed; returns how many."""
-    runs = list(
-        await uow.session.scalars(select(UserImportRun).where(UserImportRun.status.in_([QUEUED, RUNNING])))
+async def fail_stale_runs(uow: UnitOfWork, older_than: timedelta = STALE_AFTER) -> int:
+    """Queued or running runs whose process stopped (no heartbeat for a while) end as failed."""
+    limit = utcnow() - older_than
+    stale = (
+        select(UserImportRun)
+        .where(UserImportRun.status.in_([QUEUED, RUNNING]))
+        .where(func.coalesce(UserImportRun.heartbeat_at, UserImportRun.created_at) < limit)
+        .with_for_update(skip_locked=True)
     )
+    runs = list(await uow.session.scalars(stale))
     for run in runs:
         run.status, run.finished_at, run.error_count = FAILED, utcnow(), run.error_count + 1
         uow.session.add(

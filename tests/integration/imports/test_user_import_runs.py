@@ -2,13 +2,19 @@
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 from elevhalsa.identity.v1 import identity_pb2 as ipb
 from elevhalsa.imports.v1 import imports_pb2 as pb
 
+from services.common.clock import utcnow
+from services.common.db import session_factory
 from services.common.errors import PermissionDenied, TooLarge
 from services.common.grpc_client import call
+from services.common.uow import UnitOfWork
+from services.imports.adapters.orm import KIT, UserImportRun
+from services.imports.service_layer.user_import import fail_stale_runs
 from tests.support.user_files import BILLION_LAUGHS, EXTERNAL_ENTITY, user_file
 
 
@@ -198,3 +204,29 @@ async def test_only_administrators_import_and_files_have_a_size_limit(org):
         await run_import(org, user_file([{"external_id": "x"}]), token=member)
     with pytest.raises(TooLarge):
         await run_import(org, b"<" * (1024 * 1024 + 1))
+
+
+async def test_only_runs_whose_heartbeat_stopped_are_failed_as_interrupted(org, engine):
+    sessions = session_factory(engine)
+    alive, stopped = uuid.uuid4(), uuid.uuid4()
+    async with sessions() as session, session.begin():
+        for run_id, heartbeat in [(alive, utcnow()), (stopped, utcnow() - timedelta(hours=1))]:
+            session.add(
+                UserImportRun(
+                    id=run_id,
+                    org_id=uuid.UUID(org.org_id),
+                    status="running",
+                    filename="users.xml",
+                    started_by=uuid.uuid4(),
+                    heartbeat_at=heartbeat,
+                )
+            )
+    async with UnitOfWork(sessions, KIT, "imports") as uow:
+        await fail_stale_runs(uow)
+    statuses = {}
+    for run_id in (alive, stopped):
+        run = await call(
+            org.imports.GetUserImportRun, pb.GetUserImportRunRequest(run_id=str(run_id)), token=org.admin
+        )
+        statuses[run_id] = (run.status, [m.code for m in run.messages])
+    assert statuses == {alive: (pb.RUN_STATUS_RUNNING, []), stopped: (pb.RUN_STATUS_FAILED, [10100])}
