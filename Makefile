@@ -50,7 +50,7 @@ bench: protos
 # Rewrite requirements.lock from the pins in pyproject.toml, in a throwaway virtualenv.
 lock:
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
-	build/lockenv/bin/pip install --quiet --disable-pip-version-check ".[test]"
+	build/lockenv/bin/pip install --quiet --disable-pip-version-check ".[test,bench]"
 	build/lockenv/bin/pip freeze --exclude elevhalsa | grep -v '^-e' > requirements.lock
 	rm -rf build/lockenv
 

@@ -1,0 +1,186 @@
+"""How many identity events per second authz's read model applies: live, and draining a backlog."""
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import grpc
+import psycopg
+from elevhalsa.authz.v1 import authz_pb2, authz_pb2_grpc
+from elevhalsa.identity.v1 import identity_pb2 as ipb
+from elevhalsa.identity.v1 import identity_pb2_grpc
+
+from bench.options import Options
+from bench.results import Figure, at_least
+from bench.system import (
+    Clinic,
+    aio_channel,
+    bearer,
+    new_id,
+    open_clinic,
+    running_stack,
+    start_service,
+    stop_service,
+    wait_serving,
+)
+from services.common.consistency import ConsistencyToken
+from services.common.db import libpq_url
+
+NAME = "authz_catch_up"
+BATCH = 1000  # users per ApplyImportedUsers call, as the user import sends them
+TIMEOUT_SECONDS = 120
+
+
+@dataclass
+class Applied:
+    """Users written to identity: when the first and last batches committed, and the last token."""
+
+    first_commit: float
+    last_commit: float
+    token: str
+    events: int
+
+
+@dataclass
+class Drain:
+    """A backlog applied by a freshly started authz, as seen in its positions table."""
+
+    first_seen: float
+    done: float
+    events: int
+
+
+def run(options: Options) -> list[Figure]:
+    """Live catch-up while identity writes, then a backlog written while authz is stopped."""
+    live_users, backlog_users = (1000, 2000) if options.quick else (2000, 6000)
+    with running_stack(NAME) as stack:
+        clinic = open_clinic(stack)
+        since = revision(clinic.consistency)
+        live_applied, fresh_at = asyncio.run(live(stack, clinic, live_users, since))
+        backlog_applied, drain = drain_backlog(stack, clinic, backlog_users, revision(live_applied.token))
+    return [live_figure(live_applied, fresh_at), backlog_figure(backlog_applied, drain, backlog_users)]
+
+
+def revision(token: str) -> int:
+    """Identity's revision in a consistency token."""
+    return ConsistencyToken.decode(token).revisions.get("identity", 0)
+
+
+def imported_users(clinic: Clinic, count: int) -> list[ipb.ImportedUser]:
+    """New users with one assignment each: every one makes a UserChanged and an AssignmentGranted event."""
+    prefix = new_id()[:8]
+    assignment = ipb.ImportedAssignment(role_id=clinic.role_id, unit_id=clinic.unit_id)
+    return [
+        ipb.ImportedUser(
+            external_id=f"{prefix}-{k}",
+            first_name="Bench",
+            last_name=f"User {k}",
+            email=f"{prefix}-{k}@bench.elevhalsa.se",
+            active=True,
+            assignments=[assignment],
+        )
+        for k in range(count)
+    ]
+
+
+async def apply_users(stack, clinic: Clinic, users: list[ipb.ImportedUser], since: int) -> Applied:
+    """Send the users to identity's ApplyImportedUsers in batches of 1,000, one after another."""
+    first, token = 0.0, ""
+    async with aio_channel(stack, "identity") as channel:
+        stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        for start in range(0, len(users), BATCH):
+            request = ipb.ApplyImportedUsersRequest(run_id=new_id(), upserts=users[start : start + BATCH])
+            reply = await stub.ApplyImportedUsers(request, metadata=bearer(clinic.tenant.admin), timeout=120)
+            first, token = first or time.perf_counter(), reply.consistency_token
+    return Applied(first, time.perf_counter(), token, revision(token) - since)
+
+
+async def fresh_check(stack, clinic: Clinic, token: str) -> float:
+    """Retry a Check carrying the token until authz answers it (it says UNAVAILABLE while behind)."""
+    request = authz_pb2.CheckRequest(
+        unit_id=clinic.unit_id, action=authz_pb2.ACTION_READ, consistency_token=token
+    )
+    deadline = time.perf_counter() + TIMEOUT_SECONDS
+    async with aio_channel(stack, "authz") as channel:
+        stub = authz_pb2_grpc.AuthzServiceStub(channel)
+        while True:
+            try:
+                await stub.Check(request, metadata=bearer(clinic.tenant.admin), timeout=10)
+                return time.perf_counter()
+            except grpc.aio.AioRpcError as error:
+                if error.code() != grpc.StatusCode.UNAVAILABLE or time.perf_counter() > deadline:
+                    raise
+
+
+async def live(stack, clinic: Clinic, users: int, since: int) -> tuple[Applied, float]:
+    """Write users while authz runs; returns the writes and when a Check with the final token succeeded."""
+    applied = await apply_users(stack, clinic, imported_users(clinic, users), since)
+    return applied, await fresh_check(stack, clinic, applied.token)
+
+
+def drain_backlog(stack, clinic: Clinic, users: int, since: int) -> tuple[Applied, Drain]:
+    """Stop authz, write the users, let identity publish them all, start authz and watch it catch up."""
+    stop_service(stack, "authz")
+    applied = asyncio.run(apply_users(stack, clinic, imported_users(clinic, users), since))
+    with psycopg.connect(libpq_url(stack.database_url), autocommit=True) as db:
+        wait_until_published(db)
+        start_service(stack, "authz")
+        drain = watch_positions(db, clinic.tenant.org_id, since, since + applied.events)
+    wait_serving(stack, "authz")
+    asyncio.run(fresh_check(stack, clinic, applied.token))  # the public API agrees it is fresh
+    return applied, drain
+
+
+def wait_until_published(db: psycopg.Connection) -> None:
+    """Wait until identity's outbox relay has put every event on NATS."""
+    deadline = time.perf_counter() + TIMEOUT_SECONDS
+    query = "SELECT count(*) FROM identity.outbox WHERE published_at IS NULL"
+    while db.execute(query).fetchone()[0]:
+        if time.perf_counter() > deadline:
+            raise TimeoutError("identity's outbox was not published within the timeout")
+        time.sleep(0.05)
+
+
+def watch_positions(db: psycopg.Connection, org_id: str, since: int, target: int) -> Drain:
+    """Poll authz's applied identity revision: from the first batch it applies until it reaches the target."""
+    query = "SELECT revision FROM authz.positions WHERE source = 'identity' AND org_id = %s"
+    deadline = time.perf_counter() + TIMEOUT_SECONDS
+    first_seen, first_revision = 0.0, since
+    while time.perf_counter() < deadline:
+        row = db.execute(query, (org_id,)).fetchone()
+        applied, now = (row[0] if row else 0), time.perf_counter()
+        if applied > since and not first_seen:
+            first_seen, first_revision = now, applied
+        if applied >= target:
+            if first_revision >= target:
+                raise RuntimeError("authz applied the whole backlog in one batch: too small to measure")
+            return Drain(first_seen, now, target - first_revision)
+        time.sleep(0.005)
+    raise TimeoutError(f"authz did not catch up within {TIMEOUT_SECONDS} s")
+
+
+def live_figure(applied: Applied, fresh_at: float) -> Figure:
+    """Events per second from the first commit until authz answered with the final token."""
+    seconds = fresh_at - applied.first_commit
+    note = (
+        f"{applied.events:,} events from ApplyImportedUsers in batches of {BATCH:,} users, from the first commit "
+        f"to a Check with the final token; the last commit came {applied.last_commit - applied.first_commit:.1f} s "
+        f"after the first, the fresh Check {fresh_at - applied.last_commit:.1f} s after the last"
+    )
+    return Figure(NAME, "live: first commit to fresh Check", applied.events / seconds, "events/s", None, note)
+
+
+def backlog_figure(applied: Applied, drain: Drain, users: int) -> Figure:
+    """Events per second while a restarted authz drained the backlog; the budgeted figure."""
+    note = (
+        f"{applied.events:,} events ({users:,} users, UserChanged + AssignmentGranted) queued while authz was "
+        f"stopped; rate over the last {drain.events:,} from its first to its last applied batch (authz.positions)"
+    )
+    return Figure(
+        NAME,
+        "read model catch-up (backlog)",
+        drain.events / (drain.done - drain.first_seen),
+        "events/s",
+        at_least(3000),
+        note,
+    )

@@ -1,0 +1,138 @@
+"""The system under test: a fresh local stack per benchmark and an organisation seeded through the API."""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from elevhalsa.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from deploy.local.demo import personnummer_for
+from deploy.local.infra import free_port
+from deploy.local.stack import REPO, LocalStack, StackConfig, stop_processes, wait_until_serving
+from tests.support.api import PASSWORD, Api, Tenant
+
+# No span export whatever the caller's shell says, so that figures do not depend on a collector.
+STACK_ENV = {"OTEL_TRACES_EXPORTER": "none"}
+
+
+@contextmanager
+def running_stack(label: str) -> Iterator[LocalStack]:
+    """The whole system with embedded PostgreSQL and NATS in a temporary folder; stopped and removed after."""
+    var_dir = Path(tempfile.mkdtemp(prefix=f"elevhalsa-bench-{label}-"))
+    stack = LocalStack(StackConfig(var_dir=var_dir, gateway_port=free_port(), extra_env=STACK_ENV))
+    ok = False
+    try:
+        stack.start()
+        yield stack
+        ok = True
+    finally:
+        stack.stop()
+        if ok:
+            shutil.rmtree(var_dir, ignore_errors=True)
+        else:
+            print(f"  (service logs kept in {stack.log_dir})")
+
+
+@dataclass
+class Clinic:
+    """An organisation with one school, a nurse role granted read-write on one folder, and a nurse."""
+
+    api: Api
+    tenant: Tenant
+    unit_id: str
+    role_id: str
+    folder_id: str
+    nurse_token: str
+
+    @property
+    def consistency(self) -> str:
+        """A consistency token at least as fresh as everything the seeding did."""
+        return self.tenant.consistency
+
+    def student(self, serial: int = 238) -> str:
+        """A new student of the school; returns its id."""
+        body = {
+            "unit_id": self.unit_id,
+            "personnummer": personnummer_for("20150312", serial),
+            "first_name": "Elev",
+            "last_name": "Benchsson",
+        }
+        return self.tenant.create("/api/v1/students", body)["id"]
+
+
+def open_clinic(stack: LocalStack) -> Clinic:
+    """Seed a clinic through the HTTP gateway; the nurse's token comes from identity's IssueToken."""
+    api = Api(stack.gateway_url)
+    tenant = Tenant(api, stack)
+    unit = tenant.unit()
+    role = tenant.role("Skolsköterska")
+    folder = tenant.folder("Medicinsk journal")
+    tenant.grant(role["id"], folder["id"], "read_write")
+    nurse, email = tenant.user()
+    tenant.assign(nurse["id"], role["id"], unit["id"])
+    token = issue_token(stack, email, PASSWORD)
+    return Clinic(api, tenant, unit["id"], role["id"], folder["id"], token)
+
+
+def issue_token(stack: LocalStack, email: str, password: str) -> str:
+    """A JWT from identity's IssueToken over gRPC."""
+    with grpc.insecure_channel(address(stack, "identity")) as channel:
+        stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        reply = stub.IssueToken(identity_pb2.IssueTokenRequest(email=email, password=password), timeout=10)
+    return reply.access_token
+
+
+def stop_service(stack: LocalStack, name: str) -> None:
+    """Stop one service process of the stack (SIGTERM, then kill)."""
+    stop_processes([stack.processes.pop(name)])
+
+
+def start_service(stack: LocalStack, name: str) -> None:
+    """Start one service process again, as the stack does, on its old port; the stack stops it at the end."""
+    with (stack.log_dir / f"{name}.log").open("ab") as log_file:
+        stack.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            cwd=REPO,
+            env=stack.env(name),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_serving(stack: LocalStack, name: str) -> None:
+    """Return when the service's gRPC health check says SERVING."""
+    wait_until_serving(name, stack.ports[name], stack.processes[name])
+
+
+def address(stack: LocalStack, service: str) -> str:
+    """The loopback address of one service's gRPC port."""
+    return f"127.0.0.1:{stack.ports[service]}"
+
+
+def bearer(token: str) -> tuple[tuple[str, str], ...]:
+    """gRPC metadata carrying the token."""
+    return (("authorization", f"Bearer {token}"),)
+
+
+def aio_channel(
+    stack: LocalStack, service: str, max_message_bytes: int = 16 * 1024 * 1024
+) -> grpc.aio.Channel:
+    """A plain asyncio channel (no tracing interceptors, so the client adds as little as it can)."""
+    options = [
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+    ]
+    return grpc.aio.insecure_channel(address(stack, service), options=options)
+
+
+def new_id() -> str:
+    """A random UUID as text."""
+    return str(uuid.uuid4())
