@@ -4,7 +4,6 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from google.protobuf.message import Message
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -24,7 +23,8 @@ from services.common.telemetry import extract_context
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
-Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+# Applies a batch of new events, in stream order, inside the consumer's transaction.
+Projection = Callable[[AsyncSession, list[Message]], Awaitable[None]]
 # Called after commit with {(source, org_id): revision} of what the batch applied.
 AppliedCallback = Callable[[dict[tuple[str, str], int]], None]
 
@@ -44,7 +44,7 @@ class EventConsumer:
         stream: StreamSpec,
         durable: str,
         event_types: dict[str, type[Message]],
-        handlers: dict[type[Message], Handler],
+        projection: Projection,
         sessions: async_sessionmaker[AsyncSession],
         kit: KitTables,
         on_applied: AppliedCallback | None = None,
@@ -55,7 +55,7 @@ class EventConsumer:
         self._stream = stream
         self._durable = durable
         self._event_types = event_types
-        self._handlers = handlers
+        self._projection = projection
         self._sessions = sessions
         self._kit = kit
         self._on_applied = on_applied
@@ -126,15 +126,17 @@ class EventConsumer:
             return {}
         events = [(message, self._decode(message)) for message in messages]
         async with self._sessions() as session, session.begin():
-            fresh = await self._record_in_inbox(session, events)
-            positions: dict[tuple[str, str], int] = {}
+            fresh_ids = await self._record_in_inbox(session, events)
+            fresh, positions = [], {}
             for message, event in events:
                 meta = event.meta
-                if meta.event_id in fresh:
-                    fresh.discard(meta.event_id)  # a copy later in the same batch is a duplicate too
-                    await self._handle(session, message, event)
+                if meta.event_id in fresh_ids:
+                    fresh_ids.discard(meta.event_id)  # a copy later in the same batch is a duplicate too
+                    fresh.append((message, event))
                 key = (source_of(message.subject), meta.org_id)
                 positions[key] = max(positions.get(key, 0), meta.revision)
+            if fresh:
+                await self._project(session, fresh)
             await self._advance_positions(session, positions)
         return positions
 
@@ -144,21 +146,25 @@ class EventConsumer:
             raise ValueError(f"no event type is known for subject {message.subject}")
         return cls.FromString(message.data)
 
-    async def _handle(self, session: AsyncSession, message, event: Message) -> None:
-        handler = self._handlers.get(type(event))
-        with tracer.start_as_current_span(
-            f"{message.subject} process",
-            context=extract_context(message.headers),
-            kind=trace.SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "nats",
-                "messaging.destination.name": message.subject,
-                "messaging.message.id": event.meta.event_id,
-                "messaging.consumer.group.name": self._durable,
-            },
-        ):
-            if handler is not None:
-                await handler(session, event)
+    async def _project(self, session: AsyncSession, fresh: list) -> None:
+        """One consumer span per event, in the trace of the request that caused it; then the batch's effect,
+        in a span linked to all of them."""
+        links = []
+        for message, event in fresh:
+            with tracer.start_as_current_span(
+                f"{message.subject} process",
+                context=extract_context(message.headers),
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "nats",
+                    "messaging.destination.name": message.subject,
+                    "messaging.message.id": event.meta.event_id,
+                    "messaging.consumer.group.name": self._durable,
+                },
+            ) as span:
+                links.append(trace.Link(span.get_span_context()))
+        with tracer.start_as_current_span(f"{self._durable} apply {len(fresh)} event(s)", links=links):
+            await self._projection(session, [event for _, event in fresh])
 
     async def _record_in_inbox(self, session: AsyncSession, events: list) -> set[str]:
         """Insert the batch's event ids; returns the ids that were not there before."""

@@ -46,8 +46,10 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, application_name: str, pool_size: int = 10) -> AsyncEngine:
-    """A pooled, traced async engine."""
+def create_engine(
+    url: str, *, application_name: str, pool_size: int = 10, autocommit: bool = False
+) -> AsyncEngine:
+    """A pooled, traced async engine. `autocommit` suits single-statement reads: no BEGIN/ROLLBACK round trips."""
     engine = create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
@@ -57,6 +59,11 @@ def create_engine(url: str, *, application_name: str, pool_size: int = 10) -> As
     )
     instrument_engine(engine)
     return engine
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool without transactions, for single-statement reads: no BEGIN/ROLLBACK round trips."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

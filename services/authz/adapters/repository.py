@@ -2,48 +2,47 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.authz.adapters.orm import Grant, KnownAssignment, KnownFolder, KnownRole, KnownUnit, KnownUser
+from services.authz.adapters.orm import Grant, KnownFolder, KnownRole
 from services.authz.domain.model import Access, AssignmentFact, GrantRule, Restriction, Subject
 
+# One round trip for everything a decision needs: the user, their assignments, the grants of those
+# roles, and whether the asked-about unit is the organisation's (for all-units assignments).
+SUBJECT_QUERY = text(
+    """
+    SELECT u.active, a.role_id, a.unit_id, a.valid_from, a.valid_to, g.folder_id, g.access, g.restriction,
+           EXISTS (SELECT 1 FROM authz.units k WHERE k.org_id = :org AND k.unit_id = :unit) AS unit_known
+    FROM authz.users u
+    LEFT JOIN authz.assignments a ON a.org_id = u.org_id AND a.user_id = u.user_id
+    LEFT JOIN authz.grants g ON g.org_id = a.org_id AND g.role_id = a.role_id
+    WHERE u.org_id = :org AND u.user_id = :user
+    """
+)
 
-async def load_subject(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> Subject:
-    """The user's active flag, assignments, and the grants of their roles."""
-    user = await session.scalar(
-        select(KnownUser).where(KnownUser.org_id == org_id, KnownUser.user_id == user_id)
-    )
-    if user is None or not user.active:
-        return Subject(active=False, assignments=(), grants={})
-    rows = await session.scalars(
-        select(KnownAssignment).where(KnownAssignment.org_id == org_id, KnownAssignment.user_id == user_id)
-    )
-    assignments = tuple(
-        AssignmentFact(
-            role_id=str(a.role_id),
-            unit_id=str(a.unit_id) if a.unit_id else None,
-            valid_from=a.valid_from,
-            valid_to=a.valid_to,
-        )
-        for a in rows
-    )
-    role_ids = {uuid.UUID(a.role_id) for a in assignments}
-    grants = {}
-    if role_ids:
-        query = select(Grant).where(Grant.org_id == org_id, Grant.role_id.in_(role_ids))
-        for grant in await session.scalars(query):
+
+async def load_subject(
+    conn: AsyncConnection, org_id: uuid.UUID, user_id: uuid.UUID, unit_id: uuid.UUID
+) -> tuple[Subject, frozenset[str]]:
+    """The user's facts, and the asked-about unit if it belongs to the organisation."""
+    rows = (await conn.execute(SUBJECT_QUERY, {"org": org_id, "user": user_id, "unit": unit_id})).all()
+    org_units = frozenset({str(unit_id)}) if rows and rows[0].unit_known else frozenset()
+    if not rows or not rows[0].active:
+        return Subject(active=False, assignments=(), grants={}), org_units
+    assignments, grants = set(), {}
+    for row in rows:
+        if row.role_id is None:
+            continue
+        unit = str(row.unit_id) if row.unit_id else None
+        assignments.add(AssignmentFact(str(row.role_id), unit, row.valid_from, row.valid_to))
+        if row.folder_id is not None:
             rule = GrantRule(
-                str(grant.role_id), str(grant.folder_id), Access(grant.access), Restriction(grant.restriction)
+                str(row.role_id), str(row.folder_id), Access(row.access), Restriction(row.restriction)
             )
             grants[(rule.role_id, rule.folder_id)] = rule
-    return Subject(active=True, assignments=assignments, grants=grants)
-
-
-async def unit_in_org(session: AsyncSession, org_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
-    query = select(KnownUnit.unit_id).where(KnownUnit.org_id == org_id, KnownUnit.unit_id == unit_id)
-    return await session.scalar(query) is not None
+    return Subject(active=True, assignments=tuple(assignments), grants=grants), org_units
 
 
 async def role_known(session: AsyncSession, org_id: uuid.UUID, role_id: uuid.UUID) -> bool:

@@ -8,9 +8,10 @@ from services.authz.adapters.orm import KIT
 from services.authz.entrypoints.grpc_servicer import AuthzServicer
 from services.authz.service_layer.decisions import Decisions
 from services.authz.service_layer.freshness import FreshnessGate
-from services.authz.service_layer.projections import IDENTITY_HANDLERS, RECORDS_HANDLERS
+from services.authz.service_layer.projections import project
 from services.authz.settings import AuthzSettings
 from services.common.consumer import EventConsumer
+from services.common.db import autocommit
 from services.common.events import StreamSpec, event_types
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
@@ -21,23 +22,20 @@ NAME = "authz"
 async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
     ctx = await open_service(NAME, settings, KIT)
     freshness = FreshnessGate(ctx.sessions, KIT, NAME, settings.freshness_timeout_seconds)
-    servicer = AuthzServicer(ctx, Decisions(ctx.sessions, freshness), freshness)
+    servicer = AuthzServicer(ctx, Decisions(autocommit(ctx.engine), freshness), freshness)
     server, health = create_server(
         verifier=ctx.verifier,
         register=[lambda s: authz_pb2_grpc.add_AuthzServiceServicer_to_server(servicer, s)],
     )
     runtime = ServiceRuntime(server, health, settings.grpc_listen)
     ctx.attach(runtime)
-    for source, module, handlers in (
-        ("identity", identity_events, IDENTITY_HANDLERS),
-        ("records", records_events, RECORDS_HANDLERS),
-    ):
+    for source, module in (("identity", identity_events), ("records", records_events)):
         consumer = EventConsumer(
             js=ctx.js,
             stream=StreamSpec(source),
             durable=NAME,
             event_types=event_types(module),
-            handlers=handlers,
+            projection=project,
             sessions=ctx.sessions,
             kit=KIT,
             on_applied=freshness.advanced,

@@ -1,6 +1,12 @@
-"""Building authz's read model from identity's and records' events; each handler is idempotent."""
+"""Building authz's read model from identity's and records' events.
+
+A batch is folded into the final state of each row first (events carry the whole state of what they
+describe, so the last one wins), then written with one statement per table. Applying the same events
+again gives the same rows.
+"""
 
 import uuid
+from dataclasses import dataclass, field
 
 from elevhalsa.identity.v1 import events_pb2 as identity_events
 from elevhalsa.identity.v1 import identity_pb2
@@ -19,88 +25,86 @@ LEVELS = {
 }
 
 
-def org_of(event) -> uuid.UUID:
-    return uuid.UUID(event.meta.org_id)
+@dataclass
+class Changes:
+    """The rows a batch leaves behind, keyed by primary key; None marks a deleted assignment."""
+
+    units: dict = field(default_factory=dict)
+    roles: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+    folders: dict = field(default_factory=dict)
+    assignments: dict = field(default_factory=dict)
 
 
-async def upsert(session: AsyncSession, model, keys: list[str], **values) -> None:
-    statement = pg_insert(model).values(**values)
-    changes = {name: value for name, value in values.items() if name not in keys}
-    if changes:
-        statement = statement.on_conflict_do_update(index_elements=keys, set_=changes)
+def fold(events: list) -> Changes:
+    """The final state of every row the events touch, in stream order."""
+    changes = Changes()
+    for event in events:
+        org_id = uuid.UUID(event.meta.org_id)
+        match event:
+            case identity_events.UnitCreated():
+                unit_id = uuid.UUID(event.unit_id)
+                changes.units[(org_id, unit_id)] = {
+                    "org_id": org_id,
+                    "unit_id": unit_id,
+                    "active": event.active,
+                }
+            case identity_events.UserRoleCreated():
+                role_id = uuid.UUID(event.role_id)
+                changes.roles[(org_id, role_id)] = {"org_id": org_id, "role_id": role_id}
+            case identity_events.UserChanged():
+                user_id = uuid.UUID(event.user_id)
+                level = LEVELS.get(event.permission_level, "member")
+                changes.users[(org_id, user_id)] = {
+                    "org_id": org_id,
+                    "user_id": user_id,
+                    "active": event.active,
+                    "permission_level": level,
+                }
+            case identity_events.AssignmentGranted():
+                changes.assignments[uuid.UUID(event.assignment_id)] = assignment_row(org_id, event)
+            case identity_events.AssignmentRevoked():
+                changes.assignments[uuid.UUID(event.assignment_id)] = None
+            case records_events.FolderCreated():
+                folder_id = uuid.UUID(event.folder_id)
+                changes.folders[(org_id, folder_id)] = {"org_id": org_id, "folder_id": folder_id}
+    return changes
+
+
+def assignment_row(org_id: uuid.UUID, event: identity_events.AssignmentGranted) -> dict:
+    return {
+        "assignment_id": uuid.UUID(event.assignment_id),
+        "org_id": org_id,
+        "user_id": uuid.UUID(event.user_id),
+        "role_id": uuid.UUID(event.role_id),
+        "unit_id": None if event.all_units else uuid.UUID(event.unit_id),
+        "valid_from": date_from_proto(event.valid_from, "valid_from"),
+        "valid_to": date_from_proto(event.valid_to, "valid_to"),
+    }
+
+
+async def upsert_all(session: AsyncSession, model, keys: list[str], rows: list[dict]) -> None:
+    """Insert or overwrite rows in one statement."""
+    if not rows:
+        return
+    statement = pg_insert(model).values(rows)
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    if updates:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=updates)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     await session.execute(statement)
 
 
-async def unit_created(session: AsyncSession, event: identity_events.UnitCreated) -> None:
-    await upsert(
-        session,
-        KnownUnit,
-        ["org_id", "unit_id"],
-        org_id=org_of(event),
-        unit_id=uuid.UUID(event.unit_id),
-        active=event.active,
-    )
-
-
-async def role_created(session: AsyncSession, event: identity_events.UserRoleCreated) -> None:
-    await upsert(
-        session, KnownRole, ["org_id", "role_id"], org_id=org_of(event), role_id=uuid.UUID(event.role_id)
-    )
-
-
-async def user_changed(session: AsyncSession, event: identity_events.UserChanged) -> None:
-    await upsert(
-        session,
-        KnownUser,
-        ["org_id", "user_id"],
-        org_id=org_of(event),
-        user_id=uuid.UUID(event.user_id),
-        active=event.active,
-        permission_level=LEVELS.get(event.permission_level, "member"),
-    )
-
-
-async def assignment_granted(session: AsyncSession, event: identity_events.AssignmentGranted) -> None:
-    await upsert(
-        session,
-        KnownAssignment,
-        ["assignment_id"],
-        assignment_id=uuid.UUID(event.assignment_id),
-        org_id=org_of(event),
-        user_id=uuid.UUID(event.user_id),
-        role_id=uuid.UUID(event.role_id),
-        unit_id=None if event.all_units else uuid.UUID(event.unit_id),
-        valid_from=date_from_proto(event.valid_from, "valid_from"),
-        valid_to=date_from_proto(event.valid_to, "valid_to"),
-    )
-
-
-async def assignment_revoked(session: AsyncSession, event: identity_events.AssignmentRevoked) -> None:
-    await session.execute(
-        delete(KnownAssignment).where(
-            KnownAssignment.assignment_id == uuid.UUID(event.assignment_id),
-            KnownAssignment.org_id == org_of(event),
-        )
-    )
-
-
-async def folder_created(session: AsyncSession, event: records_events.FolderCreated) -> None:
-    await upsert(
-        session,
-        KnownFolder,
-        ["org_id", "folder_id"],
-        org_id=org_of(event),
-        folder_id=uuid.UUID(event.folder_id),
-    )
-
-
-IDENTITY_HANDLERS = {
-    identity_events.UnitCreated: unit_created,
-    identity_events.UserRoleCreated: role_created,
-    identity_events.UserChanged: user_changed,
-    identity_events.AssignmentGranted: assignment_granted,
-    identity_events.AssignmentRevoked: assignment_revoked,
-}
-RECORDS_HANDLERS = {records_events.FolderCreated: folder_created}
+async def project(session: AsyncSession, events: list) -> None:
+    """Apply a batch of identity or records events to the read model."""
+    changes = fold(events)
+    await upsert_all(session, KnownUnit, ["org_id", "unit_id"], list(changes.units.values()))
+    await upsert_all(session, KnownRole, ["org_id", "role_id"], list(changes.roles.values()))
+    await upsert_all(session, KnownUser, ["org_id", "user_id"], list(changes.users.values()))
+    await upsert_all(session, KnownFolder, ["org_id", "folder_id"], list(changes.folders.values()))
+    granted = [row for row in changes.assignments.values() if row is not None]
+    revoked = [key for key, row in changes.assignments.items() if row is None]
+    await upsert_all(session, KnownAssignment, ["assignment_id"], granted)
+    if revoked:
+        await session.execute(delete(KnownAssignment).where(KnownAssignment.assignment_id.in_(revoked)))

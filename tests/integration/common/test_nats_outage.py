@@ -33,7 +33,9 @@ async def test_changes_made_while_nats_is_down_reach_authz_when_it_is_back(witho
     org = await new_org(services)
     unit, role, folder = await org.unit(), await org.role(), await org.folder()
     nurse, token = await org.member_with_role(role.id, unit.id)
-    check = pb.CheckRequest(unit_id=unit.id, folder_id=folder.id, action=pb.ACTION_READ, consistency_token=org.token)
+    check = pb.CheckRequest(
+        unit_id=unit.id, folder_id=folder.id, action=pb.ACTION_READ, consistency_token=org.token
+    )
     with pytest.raises(Unavailable):
         await call(org.authz.Check, check, token=token)
 

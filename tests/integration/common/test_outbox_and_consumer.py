@@ -98,8 +98,8 @@ async def test_a_redelivered_event_takes_effect_once_and_positions_advance_to_th
         await js.publish(subject, event.SerializeToString(), headers={"Nats-Msg-Id": str(uuid.uuid4())})
     seen: list[str] = []
 
-    async def handler(session, event):
-        seen.append(event.role_id)
+    async def projection(session, events):
+        seen.extend(event.role_id for event in events)
 
     types = {subject: events_pb2.UserRoleCreated}
     consumer = EventConsumer(
@@ -107,7 +107,7 @@ async def test_a_redelivered_event_takes_effect_once_and_positions_advance_to_th
         stream=stream,
         durable="test",
         event_types=types,
-        handlers={events_pb2.UserRoleCreated: handler},
+        projection=projection,
         sessions=session_factory(engine),
         kit=AUTHZ_KIT,
     )

@@ -156,3 +156,24 @@ def test_the_bound_caller_is_the_current_caller_until_unbound():
         unbind_caller(reset)
     with pytest.raises(Unauthenticated):
         current_caller()
+
+
+def test_a_remembered_token_is_refused_once_it_has_expired():
+    private, public = generate_key_pair()
+    now = [time.time()]
+    signer = TokenSigner(private, issuer="elevhalsa-identity", audience="elevhalsa", ttl_seconds=60)
+    verifier = TokenVerifier(public, issuer="elevhalsa-identity", audience="elevhalsa", clock=lambda: now[0])
+    token = signer.issue(user_id="u", org_id="o", level=PermissionLevel.MEMBER)
+    assert verifier.verify(token).user_id == "u"
+    now[0] += 120
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.verify(token)
+
+
+def test_the_cache_of_verified_tokens_is_bounded():
+    private, public = generate_key_pair()
+    signer = TokenSigner(private, issuer="elevhalsa-identity", audience="elevhalsa", ttl_seconds=60)
+    verifier = TokenVerifier(public, issuer="elevhalsa-identity", audience="elevhalsa", cache_size=3)
+    tokens = [signer.issue(user_id=f"u{i}", org_id="o", level=PermissionLevel.MEMBER) for i in range(5)]
+    assert [verifier.verify(t).user_id for t in tokens] == [f"u{i}" for i in range(5)]
+    assert len(verifier._verified) == 3
