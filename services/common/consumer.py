@@ -18,7 +18,7 @@ from services.common.db import KitTables
 from services.common.events import StreamSpec, ensure_stream, source_of
 from services.common.messaging import until_set
 from services.common.outbox import wait_or_stop
-from services.common.telemetry import extract_context
+from services.common.telemetry import message_span
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -151,16 +151,13 @@ class EventConsumer:
         in a span linked to all of them."""
         links = []
         for message, event in fresh:
-            with tracer.start_as_current_span(
-                f"{message.subject} process",
-                context=extract_context(message.headers),
-                kind=trace.SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "nats",
-                    "messaging.destination.name": message.subject,
-                    "messaging.message.id": event.meta.event_id,
-                    "messaging.consumer.group.name": self._durable,
-                },
+            with message_span(
+                tracer,
+                message.subject,
+                "process",
+                message.headers,
+                event.meta.event_id,
+                **{"messaging.consumer.group.name": self._durable},
             ) as span:
                 links.append(trace.Link(span.get_span_context()))
         with tracer.start_as_current_span(f"{self._durable} apply {len(fresh)} event(s)", links=links):

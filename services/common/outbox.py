@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.common.db import KitTables, libpq_url, outbox_channel
 from services.common.events import StreamSpec, ensure_stream
 from services.common.messaging import until_set
-from services.common.telemetry import extract_context, inject_context
+from services.common.telemetry import inject_context, message_span
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -94,16 +94,7 @@ class OutboxRelay:
 
     async def _publish(self, row) -> asyncio.Future:
         """Send one event in the trace of the request that caused it; returns the future of its ack."""
-        with tracer.start_as_current_span(
-            f"{row.subject} publish",
-            context=extract_context(row.headers),
-            kind=trace.SpanKind.PRODUCER,
-            attributes={
-                "messaging.system": "nats",
-                "messaging.destination.name": row.subject,
-                "messaging.message.id": str(row.event_id),
-            },
-        ):
+        with message_span(tracer, row.subject, "publish", row.headers, str(row.event_id)):
             headers = inject_context({"Nats-Msg-Id": str(row.event_id)})
             return await self._js.publish_async(
                 row.subject, row.payload, headers=headers, stream=self._stream.name

@@ -78,6 +78,22 @@ def extract_context(headers: dict[str, str] | None) -> Context:
     return propagate.extract(headers or {})
 
 
+def message_span(
+    tracer: trace.Tracer, subject: str, operation: str, headers: dict | None, message_id: str, **extra
+):
+    """A producer or consumer span for one event, in the trace the message headers carry."""
+    kind = trace.SpanKind.PRODUCER if operation == "publish" else trace.SpanKind.CONSUMER
+    attributes = {
+        "messaging.system": "nats",
+        "messaging.destination.name": subject,
+        "messaging.message.id": message_id,
+        **extra,
+    }
+    return tracer.start_as_current_span(
+        f"{subject} {operation}", context=extract_context(headers), kind=kind, attributes=attributes
+    )
+
+
 def instrument_engine(engine) -> None:
     """Trace every SQL statement of an async SQLAlchemy engine."""
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
