@@ -4,13 +4,14 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from google.protobuf.message import Message
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
-from sqlalchemy import func, select
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +32,7 @@ AppliedCallback = Callable[[dict[tuple[str, str], int]], None]
 FETCH_TIMEOUT_SECONDS = 1.0
 ACK_WAIT_SECONDS = 60.0
 MAX_RETRY_SECONDS = 30.0
+DEFERRED_REDELIVERY_SECONDS = 1.0
 
 
 class EventConsumer:
@@ -103,42 +105,44 @@ class EventConsumer:
         delay = 0.5
         while True:
             try:
-                applied = await self.apply(messages)
+                outcome = await self.apply(messages)
                 break
             except Exception:
                 log.exception(
                     "consumer %s failed to apply %d event(s); retrying", self._durable, len(messages)
                 )
-                for message in messages:
-                    await message.in_progress()
+                await settle(messages, "in_progress")
                 await wait_or_stop(stop, delay)
                 if stop.is_set():
                     return
                 delay = min(delay * 2, MAX_RETRY_SECONDS)
-        for message in messages:
-            await message.ack()
-        if self._on_applied and applied:
-            self._on_applied(applied)
+        deferred = {id(message) for message in outcome.deferred}
+        await settle([m for m in messages if id(m) not in deferred], "ack")
+        await settle(outcome.deferred, "nak", delay=DEFERRED_REDELIVERY_SECONDS)
+        if self._on_applied and outcome.positions:
+            self._on_applied(outcome.positions)
 
-    async def apply(self, messages: list) -> dict[tuple[str, str], int]:
-        """Apply a batch in one transaction, skipping events already in the inbox."""
+    async def apply(self, messages: list) -> "BatchOutcome":
+        """Apply a batch in one transaction: per organisation, only the next revision, in order."""
         if not messages:
-            return {}
+            return BatchOutcome({}, [])
         events = [(message, self._decode(message)) for message in messages]
         async with self._sessions() as session, session.begin():
-            fresh_ids = await self._record_in_inbox(session, events)
-            fresh, positions = [], {}
-            for message, event in events:
-                meta = event.meta
-                if meta.event_id in fresh_ids:
-                    fresh_ids.discard(meta.event_id)  # a copy later in the same batch is a duplicate too
-                    fresh.append((message, event))
-                key = (source_of(message.subject), meta.org_id)
-                positions[key] = max(positions.get(key, 0), meta.revision)
+            current = await self._lock_positions(session, {key_of(m, e) for m, e in events})
+            plan = sequence(events, current)
+            if plan.deferred:
+                log.warning(
+                    "consumer %s holds back %d event(s) until the revisions before them arrive",
+                    self._durable,
+                    len(plan.deferred),
+                )
+            fresh_ids = await self._record_in_inbox(session, plan.in_order)
+            fresh = [(m, e) for m, e in plan.in_order if e.meta.event_id in fresh_ids]
             if fresh:
                 await self._project(session, fresh)
-            await self._advance_positions(session, positions)
-        return positions
+            advanced = {key: rev for key, rev in plan.positions.items() if rev > current[key]}
+            await self._write_positions(session, advanced)
+        return BatchOutcome(advanced, [m for m, _ in plan.deferred])
 
     def _decode(self, message) -> Message:
         cls = self._event_types.get(message.subject)
@@ -164,7 +168,9 @@ class EventConsumer:
             await self._projection(session, [event for _, event in fresh])
 
     async def _record_in_inbox(self, session: AsyncSession, events: list) -> set[str]:
-        """Insert the batch's event ids; returns the ids that were not there before."""
+        """Insert the event ids; returns the ids that were not there before."""
+        if not events:
+            return set()
         rows = [{"event_id": uuid.UUID(e.meta.event_id), "subject": m.subject} for m, e in events]
         inbox = self._kit.inbox
         inserted = await session.execute(
@@ -172,16 +178,70 @@ class EventConsumer:
         )
         return {str(event_id) for event_id in inserted.scalars()}
 
-    async def _advance_positions(self, session: AsyncSession, positions: dict[tuple[str, str], int]) -> None:
+    async def _lock_positions(self, session: AsyncSession, keys: set[tuple[str, str]]) -> dict:
+        """The applied revision per (source, org), locked until commit so that replicas take turns."""
+        table = self._kit.positions
+        rows = [{"source": source, "org_id": uuid.UUID(org), "revision": 0} for source, org in sorted(keys)]
+        await session.execute(pg_insert(table).values(rows).on_conflict_do_nothing())
+        locked = await session.execute(
+            select(table.c.source, table.c.org_id, table.c.revision)
+            .where(tuple_(table.c.source, table.c.org_id).in_([(s, uuid.UUID(o)) for s, o in sorted(keys)]))
+            .order_by(table.c.source, table.c.org_id)
+            .with_for_update()
+        )
+        return {(source, str(org_id)): revision for source, org_id, revision in locked}
+
+    async def _write_positions(self, session: AsyncSession, positions: dict[tuple[str, str], int]) -> None:
         table = self._kit.positions
         for (source, org_id), revision in sorted(positions.items()):
-            statement = pg_insert(table).values(source=source, org_id=uuid.UUID(org_id), revision=revision)
             await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[table.c.source, table.c.org_id],
-                    set_={"revision": func.greatest(table.c.revision, statement.excluded.revision)},
-                )
+                update(table)
+                .where(table.c.source == source, table.c.org_id == uuid.UUID(org_id))
+                .values(revision=revision)
             )
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    positions: dict[tuple[str, str], int]  # what the batch advanced to
+    deferred: list  # messages that must wait for earlier revisions
+
+
+@dataclass
+class Sequenced:
+    in_order: list = field(default_factory=list)  # (message, event) to apply, in revision order
+    deferred: list = field(default_factory=list)  # (message, event) after a gap
+    positions: dict = field(default_factory=dict)  # (source, org) → revision after applying in_order
+
+
+def key_of(message, event) -> tuple[str, str]:
+    return source_of(message.subject), event.meta.org_id
+
+
+def sequence(events: list, current: dict[tuple[str, str], int]) -> Sequenced:
+    """Which events to apply now. Per (source, org) revisions are applied one after another: a revision
+    already applied is a duplicate, and one beyond the next waits, so the read model never claims a
+    revision whose predecessors it has not applied (a late grant can never undo a revoke)."""
+    plan = Sequenced(positions=dict(current))
+    for message, event in sorted(events, key=lambda item: (*key_of(*item), item[1].meta.revision)):
+        key, revision = key_of(message, event), event.meta.revision
+        if revision <= plan.positions[key]:
+            continue
+        if revision == plan.positions[key] + 1:
+            plan.in_order.append((message, event))
+            plan.positions[key] = revision
+        else:
+            plan.deferred.append((message, event))
+    return plan
+
+
+async def settle(messages: list, how: str, **options) -> None:
+    """Ack, nak or extend each message; a lost connection only means JetStream delivers it again."""
+    for message in messages:
+        try:
+            await getattr(message, how)(**options)
+        except Exception:  # noqa: BLE001
+            log.warning("could not %s a message; it will be delivered again", how)
 
 
 async def unsubscribe_quietly(subscription) -> None:

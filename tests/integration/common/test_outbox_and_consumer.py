@@ -128,3 +128,49 @@ async def test_a_redelivered_event_takes_effect_once_and_positions_advance_to_th
 async def test_event_types_are_found_by_subject():
     registry = event_types(events_pb2)
     assert registry["elevhalsa.identity.v1.AssignmentRevoked"] is events_pb2.AssignmentRevoked
+
+
+async def test_a_grant_delivered_after_its_revoke_is_applied_first_and_the_revoke_wins(engine, js, stream):
+    from services.authz.adapters.orm import KnownAssignment
+    from services.authz.service_layer.projections import project
+
+    org_id, assignment_id = str(uuid.uuid4()), str(uuid.uuid4())
+    granted = identity_grant(assignment_id)
+    revoked = events_pb2.AssignmentRevoked(assignment_id=assignment_id, user_id=granted.user_id)
+    await ensure_stream(js, stream)
+    for revision, event in [(2, revoked), (1, granted)]:  # the revoke overtakes the grant
+        event.meta.event_id, event.meta.org_id, event.meta.revision = str(uuid.uuid4()), org_id, revision
+        subject = f"elevhalsa.{stream.source}.v1.{event.DESCRIPTOR.name}"
+        await js.publish(subject, event.SerializeToString())
+    types = {
+        f"elevhalsa.{stream.source}.v1.{cls.DESCRIPTOR.name}": cls
+        for cls in (events_pb2.AssignmentGranted, events_pb2.AssignmentRevoked)
+    }
+    consumer = EventConsumer(
+        js=js,
+        stream=stream,
+        durable="test",
+        event_types=types,
+        projection=project,
+        sessions=session_factory(engine),
+        kit=AUTHZ_KIT,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    sessions = session_factory(engine)
+    for _ in range(100):
+        async with sessions() as session:
+            if await read_position(session, AUTHZ_KIT, stream.source, org_id) == 2:
+                break
+        await asyncio.sleep(0.1)
+    stop.set()
+    await task
+    async with sessions() as session:
+        assert await read_position(session, AUTHZ_KIT, stream.source, org_id) == 2
+        assert await session.get(KnownAssignment, uuid.UUID(assignment_id)) is None
+
+
+def identity_grant(assignment_id: str) -> events_pb2.AssignmentGranted:
+    return events_pb2.AssignmentGranted(
+        assignment_id=assignment_id, user_id=str(uuid.uuid4()), role_id=str(uuid.uuid4()), all_units=True
+    )
