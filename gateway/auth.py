@@ -6,13 +6,13 @@ from services.common.auth import Caller, TokenVerifier, bearer_token
 from services.common.consistency import merge_tokens
 
 
-def authenticated(request: Request) -> Caller:
-    """FastAPI dependency: the verified caller, or 401."""
+async def authenticated(request: Request) -> Caller:
+    """FastAPI dependency: the verified caller, or 401 (async: on the event loop, never in a thread)."""
     verifier: TokenVerifier = request.app.state.verifier
     return verifier.verify(bearer_token(request.headers.get("authorization")))
 
 
-def consistency_token(request: Request) -> str:
+async def consistency_token(request: Request) -> str:
     """FastAPI dependency: the Consistency-Token header(s), merged into one (400 if malformed)."""
     values = [
         part.strip() for header in request.headers.getlist("consistency-token") for part in header.split(",")

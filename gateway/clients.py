@@ -11,7 +11,7 @@ from fastapi import Request
 
 from gateway.settings import GatewaySettings
 from services.common.auth import Caller
-from services.common.grpc_client import call, open_channel
+from services.common.grpc_client import LARGE_MESSAGE_BYTES, call, open_channel
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Backends:
 def open_backends(settings: GatewaySettings) -> Backends:
     upload_bytes = settings.max_upload_bytes + 1024 * 1024
     identity = open_channel(settings.identity_addr)
-    records = open_channel(settings.records_addr)
+    records = open_channel(settings.records_addr, max_message_bytes=LARGE_MESSAGE_BYTES)
     authz = open_channel(settings.authz_addr)
     imports = open_channel(settings.imports_addr, max_message_bytes=upload_bytes)
     return Backends(

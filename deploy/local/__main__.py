@@ -26,9 +26,13 @@ def main() -> None:
     print("Starting Elevhälsa (PostgreSQL, NATS, identity, authz, records, imports, gateway)...", flush=True)
     try:
         stack.start()
+        seeded = stack.var / "demo-seeded"
         if bootstrap(stack):
             print("Creating the demo organisation 'Demo kommun'...", flush=True)
             demo.seed_demo(stack.gateway_url)
+            seeded.touch()
+        elif not seeded.exists():
+            print(f"Demo kommun exists but its demo data is incomplete; stop and delete {stack.var} to start over.")
         print_welcome(stack)
         while not (exited := stack.check_alive()):
             time.sleep(1)

@@ -1,7 +1,6 @@
 """Embedded PostgreSQL and NATS JetStream from PyPI wheels, on free ports with their data in a folder."""
 
 import logging
-import os
 import shutil
 import signal
 import socket
@@ -113,8 +112,3 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = 
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
-
-
-def env_flag(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None

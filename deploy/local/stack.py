@@ -170,7 +170,7 @@ class LocalStack:
         return [name for name, process in self.processes.items() if process.poll() is not None]
 
 
-def stop_processes(processes: list[subprocess.Popen], timeout: float = 15) -> None:
+def stop_processes(processes: list[subprocess.Popen], timeout: float = 40) -> None:
     """SIGTERM all, wait for all, kill what is left."""
     for process in processes:
         if process.poll() is None:

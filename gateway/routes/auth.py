@@ -2,7 +2,7 @@
 
 from elevhalsa.identity.v1 import identity_pb2 as pb
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.routes.common import BackendsDep, Strict
 
@@ -10,8 +10,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 class TokenRequest(Strict):
-    email: str
-    password: str
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
 
 
 class TokenResponse(BaseModel):

@@ -6,7 +6,7 @@ from elevhalsa.authz.v1 import authz_pb2 as pb
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from gateway.routes.common import BackendsDep, CallerDep, ConsistencyDep, Strict, Written, with_token
+from gateway.routes.common import BackendsDep, CallerDep, ConsistencyDep, Strict, Written, key_of, with_token
 
 router = APIRouter(prefix="/api/v1", tags=["authz"])
 
@@ -18,10 +18,6 @@ RESTRICTIONS = {
 }
 AccessLevel = Literal["none", "read", "read_write"]
 RestrictionKind = Literal["none", "case_member", "case_member_notes"]
-
-
-def key_of(mapping: dict, value) -> str:
-    return next(key for key, proto in mapping.items() if proto == value)
 
 
 class GrantIn(Strict):

@@ -8,7 +8,7 @@ from elevhalsa.identity.v1 import identity_pb2 as pb
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, EmailStr, Field
 
-from gateway.routes.common import BackendsDep, CallerDep, Name, Strict, Written, with_token
+from gateway.routes.common import BackendsDep, CallerDep, Name, Strict, Written, key_of, with_token
 from services.common.convert import date_from_proto, date_to_proto
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -27,10 +27,6 @@ LEVELS = {
     "member": pb.PERMISSION_LEVEL_MEMBER,
 }
 SOURCES = {pb.ASSIGNMENT_SOURCE_MANUAL: "manual", pb.ASSIGNMENT_SOURCE_IMPORT: "import"}
-
-
-def key_of(mapping: dict, value) -> str:
-    return next(key for key, proto in mapping.items() if proto == value)
 
 
 class UnitIn(Strict):
@@ -136,11 +132,16 @@ class UserIn(Strict):
     first_name: Name
     last_name: Name
     email: EmailStr | None = None
-    external_id: str | None = Field(None, min_length=1, max_length=200)
+    external_id: Name | None = None
     active: bool = True
     permission_level: PermissionLevel = "member"
     manually_managed: bool = False
-    password: str | None = Field(None, description="Initial password for password login (10-256 characters).")
+    password: str | None = Field(
+        None,
+        min_length=10,
+        max_length=256,
+        description="Initial password for password login (10-256 characters).",
+    )
 
 
 class User(BaseModel):

@@ -17,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.db import KitTables
 from services.common.events import StreamSpec, ensure_stream, source_of
-from services.common.messaging import until_set
-from services.common.outbox import wait_or_stop
 from services.common.telemetry import message_span
+from services.common.waiting import until_set, wait_or_stop
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)

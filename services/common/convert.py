@@ -1,5 +1,6 @@
 """Conversions between wire values and domain values, failing with InvalidArgument that names the field."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 
@@ -53,11 +54,21 @@ def timestamp(value: datetime | None) -> Timestamp | None:
     return stamp
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def required_text(value: str, field: str, *, max_length: int = 200) -> str:
-    """A required, trimmed, bounded string."""
+    """A required, trimmed, bounded string without control characters."""
     value = value.strip()
     if not value:
         raise InvalidArgument(f"{field} is required", field=field)
     if len(value) > max_length:
         raise InvalidArgument(f"{field} is longer than {max_length} characters", field=field)
+    check_printable(value, field)
     return value
+
+
+def check_printable(value: str, field: str) -> None:
+    """Refuse control characters (NUL and the like); tabs and line breaks are text."""
+    if CONTROL_CHARACTERS.search(value):
+        raise InvalidArgument(f"{field} contains control characters", field=field)

@@ -55,6 +55,8 @@ def create_engine(
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        # Parameters are personal data (personnummer, e-mail): never in error texts or logs.
+        hide_parameters=True,
         connect_args={"application_name": application_name},
     )
     instrument_engine(engine)

@@ -7,12 +7,11 @@ from types import ModuleType
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
 
 log = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW_SECONDS = 120.0
-MAX_AGE_SECONDS = 14 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -52,14 +51,18 @@ def event_types(*modules: ModuleType) -> dict[str, type[Message]]:
 
 
 async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
-    """Create the stream if missing; publishers and consumers both call this so start order does not matter."""
-    config = StreamConfig(
-        name=spec.name,
-        subjects=spec.subjects,
-        duplicate_window=DUPLICATE_WINDOW_SECONDS,
-        max_age=MAX_AGE_SECONDS,
-    )
+    """Create the stream if missing; publishers and consumers both call this so start order does not matter.
+
+    Events are kept (no age limit): a read model is rebuilt by replaying them from the start. An existing
+    stream's configuration is left as operators set it (replicas, storage limits).
+    """
+    try:
+        await js.stream_info(spec.name)
+        return
+    except NotFoundError:
+        pass
+    config = StreamConfig(name=spec.name, subjects=spec.subjects, duplicate_window=DUPLICATE_WINDOW_SECONDS)
     try:
         await js.add_stream(config)
     except BadRequestError:
-        await js.update_stream(config)
+        log.info("stream %s was created by another process meanwhile", spec.name)

@@ -11,6 +11,8 @@ from services.common.errors import from_grpc_error
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# Reads that return a whole folder (no pagination yet): up to 100 rows of 20,000 characters per note add up.
+LARGE_MESSAGE_BYTES = 64 * 1024 * 1024
 
 R = TypeVar("R")
 

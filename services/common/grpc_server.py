@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from services.common.auth import TokenVerifier, bearer_token, bind_caller, unbind_caller
 from services.common.errors import DomainError, to_grpc_status
@@ -97,6 +97,15 @@ async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> Non
     if isinstance(error, OperationalError | InterfaceError | ConnectionError):
         log.warning("database unavailable: %s", type(error).__name__)
         await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry")
+    if isinstance(error, IntegrityError):
+        # A race two requests lost against each other; the driver's text names values, so it is not passed on.
+        await context.abort(
+            grpc.StatusCode.ALREADY_EXISTS, "this conflicts with data that was just written; retry"
+        )
+    if isinstance(error, DataError):
+        await context.abort(
+            grpc.StatusCode.INVALID_ARGUMENT, "a value cannot be stored (e.g. it contains a NUL byte)"
+        )
     log.exception("unexpected error in %s", type(error).__name__, exc_info=error)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
@@ -134,6 +143,7 @@ class ServiceRuntime:
         self._closers: list[Closer] = []
         self._tasks: list[asyncio.Task] = []
         self._stop = asyncio.Event()
+        self.failed = asyncio.Event()
 
     def add_worker(self, worker: Worker) -> None:
         self._workers.append(worker)
@@ -144,8 +154,20 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self.server.start()
-        self._tasks = [asyncio.create_task(worker(self._stop)) for worker in self._workers]
+        self._tasks = [asyncio.create_task(self._supervised(worker)) for worker in self._workers]
         await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+
+    async def _supervised(self, worker: Worker) -> None:
+        """A worker that fails (a bug: workers retry what can be retried) takes the process down, rather
+        than leaving it serving without its relay or consumer; the platform restarts it."""
+        try:
+            await worker(self._stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.critical("background worker %s failed; stopping the process", worker, exc_info=True)
+            await self._health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+            self.failed.set()
 
     async def stop(self) -> None:
         """Refuse new calls, finish running ones, stop the workers, then close resources."""
@@ -167,6 +189,12 @@ class ServiceRuntime:
             loop.add_signal_handler(sig, stopping.set)
         await self.start()
         log.info("serving on port %d", self.port)
-        await stopping.wait()
+        signalled = asyncio.create_task(stopping.wait())
+        failed = asyncio.create_task(self.failed.wait())
+        await asyncio.wait([signalled, failed], return_when=asyncio.FIRST_COMPLETED)
+        signalled.cancel()
+        failed.cancel()
         log.info("stopping")
         await self.stop()
+        if self.failed.is_set():
+            raise SystemExit(1)

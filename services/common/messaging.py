@@ -71,15 +71,3 @@ class Messaging:
         except Exception:  # noqa: BLE001 - shutting down either way
             log.warning("NATS: drain did not finish; closing")
         await self.client.close()
-
-
-async def until_set(event: asyncio.Event | None, stop: asyncio.Event) -> bool:
-    """Wait for `event` (None counts as set); False if `stop` came first."""
-    if event is None or event.is_set():
-        return not stop.is_set()
-    waiting = asyncio.create_task(event.wait())
-    stopping = asyncio.create_task(stop.wait())
-    await asyncio.wait([waiting, stopping], return_when=asyncio.FIRST_COMPLETED)
-    waiting.cancel()
-    stopping.cancel()
-    return event.is_set() and not stop.is_set()

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import KitTables, libpq_url, outbox_channel
 from services.common.events import StreamSpec, ensure_stream
-from services.common.messaging import until_set
 from services.common.telemetry import inject_context, message_span
+from services.common.waiting import until_set, wait_or_stop
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -105,11 +105,3 @@ async def wait_for_notify(connection: psycopg.AsyncConnection, timeout: float) -
     """Return on the next NOTIFY or after `timeout` seconds."""
     async for _ in connection.notifies(timeout=timeout, stop_after=1):
         return
-
-
-async def wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep, waking early if `stop` is set."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

@@ -40,12 +40,16 @@ class UnitOfWork:
 
     async def commit(self) -> str:
         """Commit the change and its events; returns the consistency token for them ('' if none)."""
+        if len({org_id for org_id, _ in self._events}) > 1:
+            raise ValueError(
+                "a unit of work publishes for one organisation; its token is that organisation's"
+            )
         revisions = await write_events(self.session, self._kit, self._events)
         await self.session.commit()
         self._events = []
         if not revisions:
             return ""
-        (org_id, revision), *_ = revisions.items()
+        [(org_id, revision)] = revisions.items()
         return ConsistencyToken(org_id, {self.source: revision}).encode()
 
 

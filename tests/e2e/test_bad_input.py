@@ -36,9 +36,17 @@ def assert_problem(reply, status: int, field: str | None = None) -> dict:
         (
             "/api/v1/users",
             {"first_name": "A", "last_name": "B", "email": "a@b.se", "password": "short"},
-            400,
+            422,
             "password",
         ),
+        (
+            "/api/v1/users",
+            {"first_name": "A", "last_name": "B", "email": "a@b.se", "password": ""},
+            422,
+            "password",
+        ),
+        ("/api/v1/units", {"name": "Skola\u0000"}, 422, "name"),
+        ("/api/v1/auth/token", {"email": "a" * 100_000 + "@b.se", "password": "x"}, 422, "email"),
         (
             "/api/v1/students",
             {"unit_id": "not-a-uuid", "personnummer": "201212121212", "first_name": "A", "last_name": "B"},
@@ -53,11 +61,25 @@ def assert_problem(reply, status: int, field: str | None = None) -> dict:
         "unknown-field",
         "bad-email",
         "short-password",
+        "empty-password",
+        "nul-in-name",
+        "huge-login",
         "malformed-id",
     ],
 )
 def test_wrong_types_missing_and_unknown_fields_are_named(api, tenant, path, body, status, field):
     assert_problem(api.call("POST", path, tenant.admin, json=body), status, field)
+
+
+def test_a_nul_byte_in_a_note_is_a_400_not_a_500(api, tenant, things):
+    tenant.grant(things["role"]["id"], things["folder"]["id"])
+    user, email = tenant.user()
+    tenant.assign(user["id"], things["role"]["id"], things["unit"]["id"])
+    path = f"/api/v1/students/{things['student']['id']}/folders/{things['folder']['id']}/notes"
+    body = {"rows": [{"heading": "Anteckning", "text": "före\u0000efter"}]}
+    assert_problem(
+        api.call("POST", path, api.login(email), tenant.consistency, json=body), 400, "rows[0].text"
+    )
 
 
 def test_malformed_json_is_a_400(api, tenant):

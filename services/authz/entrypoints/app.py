@@ -17,11 +17,13 @@ from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
 
 NAME = "authz"
+# The streams whose events build the read model, and the modules that define those events.
+CONSUMED = {"identity": identity_events, "records": records_events}
 
 
 async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
     ctx = await open_service(NAME, settings, KIT)
-    freshness = FreshnessGate(ctx.sessions, KIT, NAME, settings.freshness_timeout_seconds)
+    freshness = FreshnessGate(ctx.sessions, KIT, NAME, set(CONSUMED), settings.freshness_timeout_seconds)
     servicer = AuthzServicer(ctx, Decisions(autocommit(ctx.engine), freshness), freshness)
     server, health = create_server(
         verifier=ctx.verifier,
@@ -29,7 +31,7 @@ async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
     )
     runtime = ServiceRuntime(server, health, settings.grpc_listen)
     ctx.attach(runtime)
-    for source, module in (("identity", identity_events), ("records", records_events)):
+    for source, module in CONSUMED.items():
         consumer = EventConsumer(
             js=ctx.js,
             stream=StreamSpec(source),

@@ -7,9 +7,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.common.consistency import ConsistencyToken
+from services.common.consistency import FIELD, ConsistencyToken
 from services.common.db import KitTables
-from services.common.errors import Unavailable
+from services.common.errors import InvalidArgument, Unavailable
 
 POLL_SECONDS = 0.05
 
@@ -22,11 +22,17 @@ class FreshnessGate:
     """
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], kit: KitTables, own_source: str, timeout: float
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        kit: KitTables,
+        own_source: str,
+        consumed_sources: set[str],
+        timeout: float,
     ):
         self._sessions = sessions
         self._kit = kit
         self._own_source = own_source
+        self._consumed = consumed_sources
         self._timeout = timeout
         self._applied: dict[tuple[str, str], int] = {}
         self._progress = asyncio.Event()
@@ -42,6 +48,12 @@ class FreshnessGate:
         """Return once every revision in the token is applied; Unavailable after the timeout."""
         if token is None:
             return
+        unknown = set(token.revisions) - self._consumed - {self._own_source}
+        if unknown:
+            # No wait could ever satisfy it: say so now instead of timing out.
+            raise InvalidArgument(
+                "the consistency token names changes authorization does not follow", field=FIELD
+            )
         needed = {source: rev for source, rev in token.revisions.items() if source != self._own_source}
         give_up = time.monotonic() + (self._timeout if deadline is None else min(self._timeout, deadline))
         while True:

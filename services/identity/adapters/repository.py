@@ -93,9 +93,14 @@ class IdentityRepository:
             query = query.where(Assignment.source == source)
         return list(await self.session.scalars(query.order_by(Assignment.created_at, Assignment.id)))
 
-    async def credential_exists(self, login_email: str) -> bool:
-        query = select(Credential.user_id).where(Credential.login_email == login_email)
-        return await self.session.scalar(query) is not None
+    async def credential_of(self, user_id: uuid.UUID) -> Credential | None:
+        return await self.session.get(Credential, user_id)
+
+    async def role_ids(self) -> set[uuid.UUID]:
+        return set(await self.session.scalars(select(UserRole.id).where(UserRole.org_id == self.org_id)))
+
+    async def unit_ids(self) -> set[uuid.UUID]:
+        return set(await self.session.scalars(select(Unit.id).where(Unit.org_id == self.org_id)))
 
 
 async def login_of(session: AsyncSession, login_email: str) -> tuple[Credential, User] | None:

@@ -71,9 +71,3 @@ class AssignmentTerms:
             raise InvalidArgument("give either unit_id or all_units, not both or neither", field="unit_id")
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise InvalidArgument("valid_to is before valid_from", field="valid_to")
-
-    def is_valid_on(self, day: date) -> bool:
-        """Whether the assignment counts on `day` (both ends inclusive)."""
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )

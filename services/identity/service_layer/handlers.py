@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from elevhalsa.identity.v1 import events_pb2
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.common.auth import Caller, PermissionLevel
 from services.common.clock import utcnow
@@ -92,6 +93,9 @@ async def create_user(
     caller.require_level(*USER_MANAGERS)
     if new.permission_level == PermissionLevel.ADMIN and caller.permission_level != PermissionLevel.ADMIN:
         raise PermissionDenied("only an administrator may create administrators", field="permission_level")
+    if new.external_id and caller.permission_level != PermissionLevel.ADMIN:
+        # An external id hands the user to the import, which gives assignments: only administrators decide that.
+        raise PermissionDenied("only an administrator may set external_id", field="external_id")
     repo = repository(uow, caller)
     if new.external_id and await repo.user_by_external_id(new.external_id):
         raise AlreadyExists("a user with this external_id already exists", field="external_id")
@@ -118,11 +122,18 @@ async def add_credential(repo: IdentityRepository, user: User, password: str, ha
     if not user.email:
         raise InvalidArgument("a user needs an e-mail address to log in with a password", field="email")
     check_password(password)
-    login = normalise_email(user.email)
-    if await repo.credential_exists(login):
-        raise AlreadyExists("another user already logs in with this e-mail address", field="email")
     await repo.flush()
-    repo.add(Credential(user_id=user.id, login_email=login, password_hash=hasher.hash(password)))
+    credential = {
+        "user_id": user.id,
+        "login_email": normalise_email(user.email),
+        "password_hash": hasher.hash(password),
+    }
+    # Insert-or-nothing, so two requests for one address cannot both pass a check and then collide.
+    added = await repo.session.scalar(
+        pg_insert(Credential).values(credential).on_conflict_do_nothing().returning(Credential.user_id)
+    )
+    if added is None:
+        raise AlreadyExists("another user already logs in with this e-mail address", field="email")
 
 
 async def get_user(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID) -> User:

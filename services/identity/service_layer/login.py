@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import PermissionLevel, TokenSigner
 from services.common.errors import Unauthenticated
 from services.identity.adapters.repository import login_of
-from services.identity.domain.model import normalise_email
+from services.identity.domain.model import MAX_PASSWORD_LENGTH, normalise_email
 
 FAILED = "wrong e-mail address or password, or the account is inactive"
+MAX_EMAIL_LENGTH = 320
 
 
 class Login:
@@ -25,6 +26,8 @@ class Login:
 
     async def issue_token(self, session: AsyncSession, email: str, password: str) -> tuple[str, int]:
         """(token, lifetime in seconds), or Unauthenticated with one message for every failure."""
+        if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+            raise Unauthenticated(FAILED)
         try:
             login = normalise_email(email)
         except Exception:

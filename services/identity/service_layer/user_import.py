@@ -4,12 +4,15 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
+from sqlalchemy import select
+
 from services.common.auth import Caller, PermissionLevel
 from services.common.clock import utcnow
+from services.common.errors import NotFound
 from services.common.uow import UnitOfWork
-from services.identity.adapters.orm import Assignment, User
+from services.identity.adapters.orm import Assignment, Credential, User
 from services.identity.adapters.repository import IdentityRepository
-from services.identity.domain.model import AssignmentSource, AssignmentTerms
+from services.identity.domain.model import AssignmentSource, AssignmentTerms, normalise_email
 from services.identity.domain.user_import import CurrentUser, ImportedUserData, Outcome, outcome_for
 from services.identity.service_layer import events
 from services.identity.service_layer.handlers import new_assignment, repository
@@ -42,6 +45,7 @@ async def apply_imported_users(
     """Apply a batch atomically; returns (external id, user id, outcome) per user and a consistency token."""
     caller.require_level(PermissionLevel.ADMIN)
     repo = repository(uow, caller)
+    await check_targets(repo, upserts)
     existing = await repo.users_by_external_ids([u.external_id for u in upserts])
     current_assignments = await imported_assignments(repo, [u.id for u in existing.values()])
     results, changed = [], []
@@ -50,18 +54,51 @@ async def apply_imported_users(
         assignments = current_assignments.get(user.id, []) if user else []
         outcome = outcome_for(current_state(user, assignments) if user else None, incoming)
         if outcome not in (Outcome.UNCHANGED, Outcome.SKIPPED_MANUALLY_MANAGED):
+            old_email = user.email if user else None
             user = upsert_user(uow, repo, caller, user, incoming)
-            changed.append((user.id, assignments, incoming.assignments))
+            changed.append((user, old_email, assignments, incoming.assignments))
         results.append((incoming.external_id, str(user.id), outcome))
     await repo.flush()  # new users exist before their assignments refer to them
-    for user_id, current, wanted in changed:
-        sync_assignments(uow, repo, caller, user_id, current, wanted)
+    for user, old_email, current, wanted in changed:
+        sync_assignments(uow, repo, caller, user.id, current, wanted)
+        if user.email != old_email:
+            await follow_email(repo, user)
     for user in await repo.users_by_ids(deactivate_ids):
-        if user.active and not user.manually_managed:
+        # Only users an import manages: those with an external id that are not manually managed.
+        if user.external_id and user.active and not user.manually_managed:
             user.active = False
             uow.publish(caller.org_id, events.user_changed(user))
             results.append((user.external_id or "", str(user.id), Outcome.DEACTIVATED))
     return results, await uow.commit()
+
+
+async def check_targets(repo: IdentityRepository, upserts: list[ImportedUserData]) -> None:
+    """Every role and unit named must be the organisation's: identity does not trust its callers."""
+    roles = {uuid.UUID(a.role_id) for u in upserts for a in u.assignments}
+    units = {uuid.UUID(a.unit_id) for u in upserts for a in u.assignments if a.unit_id}
+    if roles - await repo.role_ids():
+        raise NotFound(
+            "a user role of an assignment is not the organisation's", field="upserts.assignments.role_id"
+        )
+    if units - await repo.unit_ids():
+        raise NotFound(
+            "a unit of an assignment is not the organisation's", field="upserts.assignments.unit_id"
+        )
+
+
+async def follow_email(repo: IdentityRepository, user: User) -> None:
+    """A password login moves with the user's e-mail; it is removed if the new address is missing or taken."""
+    credential = await repo.credential_of(user.id)
+    if credential is None:
+        return
+    login = normalise_email(user.email) if user.email else None
+    taken = login and await repo.session.scalar(
+        select(Credential.user_id).where(Credential.login_email == login, Credential.user_id != user.id)
+    )
+    if login and not taken:
+        credential.login_email = login
+    else:
+        await repo.session.delete(credential)
 
 
 async def imported_assignments(repo: IdentityRepository, user_ids: list[uuid.UUID]) -> dict:

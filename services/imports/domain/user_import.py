@@ -6,6 +6,7 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
+from services.common.convert import CONTROL_CHARACTERS
 from services.imports.domain.codes import (
     DUPLICATE_EMAIL,
     DUPLICATE_IN_FILE,
@@ -16,6 +17,8 @@ from services.imports.domain.codes import (
     RunMessage,
 )
 from services.imports.domain.user_file import FileAssignment, FileUser
+
+MAX_TEXT = 200  # what identity stores for names and ids
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,6 @@ class Plan:
     deactivate_user_ids: list[str] = field(default_factory=list)
     messages: list[RunMessage] = field(default_factory=list)
     counts: UserCounts = field(default_factory=UserCounts)
-    faulty_external_ids: set[str] = field(default_factory=set)
     faulty_users: int = 0
     unchanged: int = 0
 
@@ -136,7 +138,6 @@ def _check_user(user: FileUser, counts: Counter, emails: Counter, plan: Plan) ->
         return None
     if counts[who] > 1:
         plan.messages.append(RunMessage(DUPLICATE_IN_FILE, who, f"appears {counts[who]} times in the file"))
-        plan.faulty_external_ids.add(who)
         return None
     problem = None
     try:
@@ -145,17 +146,24 @@ def _check_user(user: FileUser, counts: Counter, emails: Counter, plan: Plan) ->
         email, problem = None, f"email: {error}"
     if not user.first_name or not user.last_name:
         problem = "firstName and lastName must not be empty"
+    elif too_long := [name for name, value in fields_of(user) if len(value) > MAX_TEXT]:
+        problem = f"{', '.join(too_long)} longer than {MAX_TEXT} characters"
+    elif with_control := [name for name, value in fields_of(user) if CONTROL_CHARACTERS.search(value)]:
+        problem = f"{', '.join(with_control)} contains control characters"
     if problem:
         plan.messages.append(RunMessage(INVALID_USER_DATA, who, problem))
-        plan.faulty_external_ids.add(who)
         return None
     if user.active and email and emails[email] > 1:
         plan.messages.append(
             RunMessage(DUPLICATE_EMAIL, who, "another active user in the file has the same e-mail")
         )
-        plan.faulty_external_ids.add(who)
         return None
     return DesiredUser(who, user.first_name, user.last_name, email, user.active, frozenset())
+
+
+def fields_of(user: FileUser) -> list[tuple[str, str]]:
+    values = [("externalId", user.external_id), ("firstName", user.first_name), ("lastName", user.last_name)]
+    return [(name, value) for name, value in [*values, ("email", user.email)] if value]
 
 
 def _count(plan: Plan, desired: DesiredUser) -> None:

@@ -7,8 +7,8 @@ from elevhalsa.imports.v1 import imports_pb2_grpc
 
 from services.common.grpc_client import open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
-from services.common.outbox import wait_or_stop
 from services.common.service import open_service
+from services.common.waiting import wait_or_stop
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import KIT
 from services.imports.entrypoints.grpc_servicer import ImportsServicer

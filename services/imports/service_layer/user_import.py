@@ -4,6 +4,7 @@ import asyncio
 import hashlib
 import logging
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from services.common.auth import Caller, PermissionLevel
 from services.common.clock import utcnow
-from services.common.errors import DomainError, NotFound, TooLarge
+from services.common.errors import Conflict, DomainError, NotFound, TooLarge
 from services.common.uow import UnitOfWork
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import UserImportFile, UserImportLogLine, UserImportMessage, UserImportRun
@@ -70,6 +71,7 @@ async def start_run(
     caller.require_level(PermissionLevel.ADMIN)
     if len(content) > max_bytes:
         raise TooLarge(f"the file is larger than {max_bytes} bytes", field="file")
+    await one_run_at_a_time(uow, caller.org_id)
     run = UserImportRun(
         id=uuid.uuid4(),
         org_id=uuid.UUID(caller.org_id),
@@ -85,6 +87,23 @@ async def start_run(
     )
     await uow.commit()
     return run
+
+
+async def one_run_at_a_time(uow: UnitOfWork, org_id: str) -> None:
+    """Conflict while a run of the organisation is queued or running: two runs would plan against the same
+    users and undo each other. The lock makes two simultaneous uploads take turns at this check."""
+    await uow.session.execute(
+        select(func.pg_advisory_xact_lock(zlib.crc32(f"user-import:{org_id}".encode())))
+    )
+    busy = await uow.session.scalar(
+        select(UserImportRun.id).where(
+            UserImportRun.org_id == uuid.UUID(org_id), UserImportRun.status.in_([QUEUED, RUNNING])
+        )
+    )
+    if busy is not None:
+        raise Conflict(
+            "a user import is already running for the organisation; wait for it to finish", field="file"
+        )
 
 
 async def process_run(new_uow: Callable[[], UnitOfWork], identity: IdentityClient, run_id: uuid.UUID) -> None:
@@ -156,7 +175,7 @@ async def apply_plan(identity: IdentityClient, run_id: str, plan: Plan, record: 
         if not batch and not deactivate:
             continue
         results, token = await identity.apply(run_id, batch, deactivate)
-        counters["consistency_token"] = token
+        counters["consistency_token"] = token or counters.get("consistency_token", "")
         for result in results:
             if result.outcome in CHANGE_COLUMNS:
                 counters[CHANGE_COLUMNS[result.outcome]] += 1

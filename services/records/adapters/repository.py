@@ -3,6 +3,7 @@
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import NotFound
@@ -45,6 +46,18 @@ class RecordsRepository:
             Student.org_id == self.org_id, Student.unit_id == unit_id, Student.personnummer == personnummer
         )
         return await self.session.scalar(query)
+
+    async def insert_student(self, student: Student) -> bool:
+        """Insert unless the unit has the personnummer already (race-free: no check-then-insert)."""
+        values = {
+            c.name: getattr(student, c.key)
+            for c in Student.__table__.columns
+            if getattr(student, c.key) is not None
+        }
+        inserted = await self.session.scalar(
+            pg_insert(Student).values(values).on_conflict_do_nothing().returning(Student.id)
+        )
+        return inserted is not None
 
     async def note_headers(self, student_id: uuid.UUID, folder_id: uuid.UUID) -> list[Note]:
         """The student's notes in the folder, newest event first."""

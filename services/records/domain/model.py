@@ -1,14 +1,19 @@
 """Records' rules, free of I/O: personnummer, note rows, folders."""
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from personnummer import personnummer
 
 from services.common.clock import today
+from services.common.convert import check_printable
 from services.common.errors import InvalidArgument
 
 MAX_ROWS = 100
+# ASCII digits only (the parser would take Arabic-Indic or full-width digits): YYMMDD or YYYYMMDD, an
+# optional - or +, and four digits.
+PERSONNUMMER_FORM = re.compile(r"(?:\d{6}|\d{8})[-+]?\d{4}", re.ASCII)
 MAX_HEADING = 200
 MAX_TEXT = 20_000
 
@@ -28,6 +33,7 @@ class AccessOutcome(StrEnum):
 
 
 class AccessAction(StrEnum):
+    CREATE_STUDENT = "create_student"
     VIEW_STUDENT = "view_student"
     READ_NOTES = "read_notes"
     WRITE_NOTE = "write_note"
@@ -38,8 +44,11 @@ def normalise_personnummer(value: str, field: str = "personnummer") -> str:
 
     The message never repeats the number: it is personal data and error texts end up in logs.
     """
+    value = value.strip()
+    if not PERSONNUMMER_FORM.fullmatch(value):
+        raise InvalidArgument(f"{field} is not a valid personnummer or samordningsnummer", field=field)
     try:
-        parsed = personnummer.parse(value.strip())
+        parsed = personnummer.parse(value)
         born = parsed.get_date()
     except (personnummer.PersonnummerException, ValueError, TypeError, OverflowError):
         raise InvalidArgument(
@@ -71,5 +80,7 @@ def check_rows(rows: list[NoteRowValue]) -> None:
             raise InvalidArgument(
                 f"{field}.heading is longer than {MAX_HEADING} characters", field=f"{field}.heading"
             )
+        check_printable(row.heading, f"{field}.heading")
         if row.row_type is RowType.FREE_TEXT and len(row.text) > MAX_TEXT:
             raise InvalidArgument(f"{field}.text is longer than {MAX_TEXT} characters", field=f"{field}.text")
+        check_printable(row.text, f"{field}.text")

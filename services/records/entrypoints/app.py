@@ -2,7 +2,7 @@
 
 from elevhalsa.records.v1 import records_pb2_grpc
 
-from services.common.grpc_client import open_channel
+from services.common.grpc_client import LARGE_MESSAGE_BYTES, open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
 from services.records.adapters.clients import AuthzClient, IdentityClient
@@ -24,6 +24,7 @@ async def build_runtime(settings: RecordsSettings) -> ServiceRuntime:
     server, health = create_server(
         verifier=ctx.verifier,
         register=[lambda s: records_pb2_grpc.add_RecordsServiceServicer_to_server(servicer, s)],
+        max_message_bytes=LARGE_MESSAGE_BYTES,
     )
     runtime = ServiceRuntime(server, health, settings.grpc_listen)
     ctx.attach(runtime)

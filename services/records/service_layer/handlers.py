@@ -83,11 +83,11 @@ class NewStudent:
 async def create_student(
     uow: UnitOfWork, caller: Caller, identity: IdentityClient, new: NewStudent
 ) -> tuple[Student, str]:
+    """Create a student; an attempt that meets an existing one is logged, since the answer reveals an
+    enrolment to someone who may have no access to it."""
     caller.require_level(*STUDENT_ADMINS)
     await identity.require_unit(new.unit_id)
     repo = repository(uow, caller)
-    if await repo.student_at_unit(new.unit_id, new.personnummer):
-        raise AlreadyExists("the unit already has a student with this personnummer", field="personnummer")
     student = Student(
         id=uuid.uuid4(),
         org_id=repo.org_id,
@@ -97,7 +97,13 @@ async def create_student(
         last_name=new.last_name,
         protected_identity=new.protected_identity,
     )
-    repo.add(student)
+    if not await repo.insert_student(student):
+        existing = await repo.student_at_unit(new.unit_id, new.personnummer)
+        log_access(
+            uow, caller, existing, None, AccessAction.CREATE_STUDENT, AccessOutcome.DENIED, "already exists"
+        )
+        await uow.commit()
+        raise AlreadyExists("the unit already has a student with this personnummer", field="personnummer")
     uow.publish(
         caller.org_id, events_pb2.StudentCreated(student_id=str(student.id), unit_id=str(new.unit_id))
     )

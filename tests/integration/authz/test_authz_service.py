@@ -94,12 +94,30 @@ async def test_a_revoke_with_its_token_is_never_followed_by_an_allowed_read(org,
 
 
 async def test_a_deactivated_user_is_denied_everything(org, school):
-    deactivate = ipb.ApplyImportedUsersRequest(run_id="test", deactivate_user_ids=[school["nurse"].id])
+    imported, email = await org.user(external_id=f"hr-{uuid.uuid4().hex[:6]}")
+    await org.assign(imported.id, school["role"].id, school["a"].id)
+    token = await org.login(email)
+    assert await check(org, token, school["a"].id, school["medical"].id)
+    deactivate = ipb.ApplyImportedUsersRequest(run_id="test", deactivate_user_ids=[imported.id])
     reply = await call(org.identity.ApplyImportedUsers, deactivate, token=org.admin)
     assert [r.outcome for r in reply.results] == [ipb.IMPORT_OUTCOME_DEACTIVATED]
     assert not await check(
-        org, school["token"], school["a"].id, school["medical"].id, consistency=reply.consistency_token
+        org, token, school["a"].id, school["medical"].id, consistency=reply.consistency_token
     )
+
+
+async def test_an_import_cannot_deactivate_a_user_it_does_not_manage(org, school):
+    deactivate = ipb.ApplyImportedUsersRequest(run_id="test", deactivate_user_ids=[school["nurse"].id])
+    reply = await call(org.identity.ApplyImportedUsers, deactivate, token=org.admin)
+    assert list(reply.results) == []
+    assert await check(org, school["token"], school["a"].id, school["medical"].id)
+
+
+async def test_a_token_naming_changes_authz_does_not_follow_is_refused_at_once(org, school):
+    token = ConsistencyToken(org.org_id, {"imports": 1}).encode()
+    with pytest.raises(InvalidArgument) as refused:
+        await check(org, school["token"], school["a"].id, school["medical"].id, consistency=token)
+    assert refused.value.field == "consistency_token"
 
 
 async def test_a_token_the_read_model_cannot_reach_fails_closed_instead_of_answering(org, school):

@@ -141,3 +141,46 @@ async def test_malformed_ids_are_simply_not_found(org):
         await call(org.identity.GetUnit, pb.GetUnitRequest(unit_id="../../etc"), token=org.admin)
     with pytest.raises(NotFound):
         await call(org.identity.GetUnit, pb.GetUnitRequest(unit_id=str(uuid.uuid4())), token=org.admin)
+
+
+async def test_only_administrators_hand_users_to_the_import_with_an_external_id(org):
+    _, email = await org.user(level=pb.PERMISSION_LEVEL_SUBADMIN)
+    subadmin = await org.login(email)
+    request = pb.CreateUserRequest(first_name="A", last_name="B", external_id="hr-9", active=True)
+    with pytest.raises(PermissionDenied) as refused:
+        await call(org.identity.CreateUser, request, token=subadmin)
+    assert refused.value.field == "external_id"
+
+
+async def test_when_an_import_changes_a_users_email_their_password_login_follows(org):
+    user, old_email = await org.user(external_id="hr-77")
+    new_email = f"ny-{old_email}"
+    change = pb.ImportedUser(
+        external_id="hr-77", first_name="Test", last_name="Användare", email=new_email, active=True
+    )
+    await call(
+        org.identity.ApplyImportedUsers, pb.ApplyImportedUsersRequest(upserts=[change]), token=org.admin
+    )
+    assert await org.login(new_email)
+    with pytest.raises(Unauthenticated):
+        await org.login(old_email)
+
+
+async def test_an_import_may_only_name_roles_and_units_of_the_organisation(services, org):
+    their_role = await (await new_org(services)).role()
+    wanted = pb.ImportedUser(
+        external_id="hr-1",
+        first_name="A",
+        last_name="B",
+        active=True,
+        assignments=[pb.ImportedAssignment(role_id=their_role.id, all_units=True)],
+    )
+    with pytest.raises(NotFound):
+        await call(
+            org.identity.ApplyImportedUsers, pb.ApplyImportedUsersRequest(upserts=[wanted]), token=org.admin
+        )
+
+
+async def test_login_refuses_absurd_input_quickly_and_alike(org):
+    with pytest.raises(Unauthenticated):
+        await org.login("a" * 10_000 + "@x.se", "whatever-password")

@@ -10,7 +10,7 @@ from elevhalsa.imports.v1 import imports_pb2 as pb
 
 from services.common.clock import utcnow
 from services.common.db import session_factory
-from services.common.errors import PermissionDenied, TooLarge
+from services.common.errors import Conflict, PermissionDenied, TooLarge
 from services.common.grpc_client import call
 from services.common.uow import UnitOfWork
 from services.imports.adapters.orm import KIT, UserImportRun
@@ -230,3 +230,20 @@ async def test_only_runs_whose_heartbeat_stopped_are_failed_as_interrupted(org, 
         )
         statuses[run_id] = (run.status, [m.code for m in run.messages])
     assert statuses == {alive: (pb.RUN_STATUS_RUNNING, []), stopped: (pb.RUN_STATUS_FAILED, [10100])}
+
+
+async def test_a_second_upload_while_a_run_is_going_is_refused(org, engine):
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        session.add(
+            UserImportRun(
+                id=uuid.uuid4(),
+                org_id=uuid.UUID(org.org_id),
+                status="running",
+                filename="users.xml",
+                started_by=uuid.uuid4(),
+                heartbeat_at=utcnow(),
+            )
+        )
+    with pytest.raises(Conflict):
+        await run_import(org, user_file([{"external_id": "hr-1"}]))

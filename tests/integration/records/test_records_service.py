@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from deploy.local.infra import free_port
-from services.common.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied, Unavailable
 from services.common.grpc_client import call, open_channel
 from services.records.adapters.orm import AccessLogEntry
 from tests.support.orgs import new_org
@@ -134,3 +134,24 @@ async def test_a_note_needs_rows_with_headings(org, journal):
     with pytest.raises(InvalidArgument) as refused:
         await call(org.records.WriteNote, empty, token=journal["token"])
     assert refused.value.field == "rows"
+
+
+async def test_creating_a_student_that_exists_is_refused_and_the_attempt_is_logged(org, journal, engine):
+    again = pb.CreateStudentRequest(
+        unit_id=journal["alva"].unit_id,
+        personnummer=journal["alva"].personnummer,
+        first_name="X",
+        last_name="Y",
+    )
+    with pytest.raises(AlreadyExists):
+        await call(org.records.CreateStudent, again, token=org.admin)
+    assert await access_log(engine, journal["alva"].id) == [("create_student", "denied", 0)]
+
+
+async def test_a_personnummer_in_other_digits_than_ascii_is_refused(org):
+    unit = await org.unit()
+    arabic = pb.CreateStudentRequest(
+        unit_id=unit.id, personnummer="٢٠١٥٠٣١٢-٢٣٨٢", first_name="A", last_name="B"
+    )
+    with pytest.raises(InvalidArgument):
+        await call(org.records.CreateStudent, arabic, token=org.admin)

@@ -174,7 +174,7 @@ def test_a_file_without_our_namespace_is_refused_as_invalid_format():
             user_xml(assignments=[assignment_xml(valid_to="31/08/2025")]),
             "/users/user[1]/assignments/assignment[1]/to",
         ),
-        (user_xml(first="A" * 257), "/users/user[1]/firstName"),
+        (user_xml(first="A" * 1001), "/users/user[1]/firstName"),
         (user_xml().replace("</active>", "</active><shoeSize>42</shoeSize>"), "/users/user[1]/shoeSize"),
         (user_xml().replace("<firstName>Anna</firstName>", ""), "/users/user[1]/lastName"),
         (

@@ -177,7 +177,6 @@ def test_a_duplicated_external_id_is_reported_for_each_occurrence_and_neither_is
     result = plan([file_user("hr-1"), file_user("hr-1", position=2, first="Bo", email="bo@skola.se")])
     assert codes(result) == [(1003, "hr-1"), (1003, "hr-1")]
     assert result.faulty_users == 2
-    assert result.faulty_external_ids == {"hr-1"}
     assert result.upserts == []
 
 
@@ -251,3 +250,10 @@ def test_a_run_counts_active_inactive_manually_managed_and_total_users():
     counts = result.counts
     assert (counts.active, counts.inactive, counts.manually_managed, counts.total) == (2, 1, 1, 5)
     assert result.faulty_users == 1
+
+
+def test_a_value_identity_cannot_store_is_reported_for_that_user_only():
+    result = plan([file_user("hr-1", first="A" * 201), file_user("hr-2", position=2, email="b@skola.se")])
+    assert codes(result) == [(10013, "hr-1")]
+    assert "firstName" in result.messages[0].detail
+    assert upserted(result) == ["hr-2"]
