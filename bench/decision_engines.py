@@ -1,8 +1,6 @@
 """One user's note decisions made in process (services.authz.domain.model) and by the same model in casbin."""
 
 import importlib
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -130,24 +128,9 @@ def decide_in_casbin(enforcer, s: Scenario, requests: list[list[str]]) -> list[s
 
 
 def import_casbin():
-    """The casbin module, pip-installed into this virtualenv if missing (a benchmark-only dependency);
-    None if it cannot be had."""
+    """The casbin module (pinned in the `bench` extra, installed by `make install`); None if missing."""
     try:
         return importlib.import_module("casbin")
     except ImportError:
-        pass
-    print(
-        "  casbin is a benchmark-only dependency (not in pyproject.toml or requirements.lock); installing it"
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "casbin"],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        return None
-    importlib.invalidate_caches()
-    try:
-        return importlib.import_module("casbin")
-    except ImportError:
+        print("  casbin is not installed (make install puts it in .venv)")
         return None

@@ -105,7 +105,7 @@ def casbin_figures(casbin, scenario, own_ms: float, own: list[str], repeats: int
     if theirs != own:
         problem = f"casbin allowed {len(theirs)} notes, the service's model {len(own)}: the models differ"
         return [failed(NAME, AssertionError(problem))]
-    how = f"median of {repeats}; casbin {metadata.version('casbin')}, a benchmark-only dependency (not in pyproject/requirements)"
+    how = f"median of {repeats}; casbin {metadata.version('casbin')}, pinned in the bench extra"
     same = f"same decisions ({len(own)} of {NOTES:,} notes allowed by both)"
     return [
         Figure(NAME, "casbin decision, 1,000 notes", casbin_ms, "ms", None, how),

@@ -93,8 +93,11 @@ class IdentityRepository:
             query = query.where(Assignment.source == source)
         return list(await self.session.scalars(query.order_by(Assignment.created_at, Assignment.id)))
 
-    async def credential_of(self, user_id: uuid.UUID) -> Credential | None:
-        return await self.session.get(Credential, user_id)
+    async def credentials_of(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, Credential]:
+        if not user_ids:
+            return {}
+        query = select(Credential).where(Credential.user_id.in_(user_ids))
+        return {credential.user_id: credential for credential in await self.session.scalars(query)}
 
     async def role_ids(self) -> set[uuid.UUID]:
         return set(await self.session.scalars(select(UserRole.id).where(UserRole.org_id == self.org_id)))

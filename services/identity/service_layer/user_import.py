@@ -48,21 +48,21 @@ async def apply_imported_users(
     await check_targets(repo, upserts)
     existing = await repo.users_by_external_ids([u.external_id for u in upserts])
     current_assignments = await imported_assignments(repo, [u.id for u in existing.values()])
-    results, changed = [], []
+    results, changed, moved_email = [], [], []
     for incoming in upserts:
         user = existing.get(incoming.external_id)
         assignments = current_assignments.get(user.id, []) if user else []
         outcome = outcome_for(current_state(user, assignments) if user else None, incoming)
         if outcome not in (Outcome.UNCHANGED, Outcome.SKIPPED_MANUALLY_MANAGED):
-            old_email = user.email if user else None
+            if user is not None and user.email != incoming.email:
+                moved_email.append(user)
             user = upsert_user(uow, repo, caller, user, incoming)
-            changed.append((user, old_email, assignments, incoming.assignments))
+            changed.append((user, assignments, incoming.assignments))
         results.append((incoming.external_id, str(user.id), outcome))
     await repo.flush()  # new users exist before their assignments refer to them
-    for user, old_email, current, wanted in changed:
+    for user, current, wanted in changed:
         sync_assignments(uow, repo, caller, user.id, current, wanted)
-        if user.email != old_email:
-            await follow_email(repo, user)
+    await follow_emails(repo, moved_email)
     for user in await repo.users_by_ids(deactivate_ids):
         # Only users an import manages: those with an external id that are not manually managed.
         if user.external_id and user.active and not user.manually_managed:
@@ -86,19 +86,21 @@ async def check_targets(repo: IdentityRepository, upserts: list[ImportedUserData
         )
 
 
-async def follow_email(repo: IdentityRepository, user: User) -> None:
-    """A password login moves with the user's e-mail; it is removed if the new address is missing or taken."""
-    credential = await repo.credential_of(user.id)
-    if credential is None:
-        return
-    login = normalise_email(user.email) if user.email else None
-    taken = login and await repo.session.scalar(
-        select(Credential.user_id).where(Credential.login_email == login, Credential.user_id != user.id)
-    )
-    if login and not taken:
-        credential.login_email = login
-    else:
-        await repo.session.delete(credential)
+async def follow_emails(repo: IdentityRepository, users: list[User]) -> None:
+    """A password login moves with its user's new e-mail; it is removed if the address is missing or taken."""
+    credentials = await repo.credentials_of([user.id for user in users])
+    for user in users:
+        credential = credentials.get(user.id)
+        if credential is None:
+            continue
+        login = normalise_email(user.email) if user.email else None
+        taken = login and await repo.session.scalar(
+            select(Credential.user_id).where(Credential.login_email == login, Credential.user_id != user.id)
+        )
+        if login and not taken:
+            credential.login_email = login
+        else:
+            await repo.session.delete(credential)
 
 
 async def imported_assignments(repo: IdentityRepository, user_ids: list[uuid.UUID]) -> dict:

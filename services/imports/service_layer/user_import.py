@@ -146,7 +146,8 @@ async def read_plan_apply(
     roles, units, journal = await asyncio.gather(
         identity.role_ids_by_external_id(), identity.unit_ids_by_external_id(), identity.journal_users()
     )
-    plan = plan_user_import(users, journal, roles, units)
+    # Off the event loop, so the service keeps answering (e.g. polls of this run) while 100,000 users are planned.
+    plan = await asyncio.to_thread(plan_user_import, users, journal, roles, units)
     for message in plan.messages:
         record.report(message)
     record.values.update(
