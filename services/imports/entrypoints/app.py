@@ -12,7 +12,7 @@ from services.common.waiting import wait_or_stop
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import KIT
 from services.imports.entrypoints.grpc_servicer import ImportsServicer
-from services.imports.service_layer.user_import import fail_stale_runs
+from services.imports.service_layer.runs import fail_stale_runs
 from services.imports.settings import ImportsSettings
 
 NAME = "imports"

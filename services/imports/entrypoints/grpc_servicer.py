@@ -11,7 +11,7 @@ from services.common.service import ServiceContext
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import UserImportMessage, UserImportRun
 from services.imports.domain.codes import CODES
-from services.imports.service_layer import user_import
+from services.imports.service_layer import runs, user_import
 
 STATUSES = {
     user_import.QUEUED: pb.RUN_STATUS_QUEUED,
@@ -43,18 +43,18 @@ class ImportsServicer(imports_pb2_grpc.ImportsServiceServicer):
     async def GetUserImportRun(self, request, context):
         run_id = parse_id(request.run_id, "run_id", "user import run")
         async with self._ctx.unit_of_work() as uow:
-            run, messages = await user_import.get_run(uow, current_caller(), run_id)
+            run, messages = await runs.get_run(uow, current_caller(), run_id)
         return run_to_proto(run, messages)
 
     async def ListUserImportRuns(self, request, context):
         async with self._ctx.unit_of_work() as uow:
-            runs = await user_import.list_runs(uow, current_caller())
-        return pb.ListUserImportRunsResponse(runs=[run_to_proto(run, []) for run in runs])
+            listed = await runs.list_runs(uow, current_caller())
+        return pb.ListUserImportRunsResponse(runs=[run_to_proto(run, []) for run in listed])
 
     async def GetUserImportRunLog(self, request, context):
         run_id = parse_id(request.run_id, "run_id", "user import run")
         async with self._ctx.unit_of_work() as uow:
-            lines = await user_import.run_log(uow, current_caller(), run_id, request.errors_only)
+            lines = await runs.run_log(uow, current_caller(), run_id, request.errors_only)
         return pb.GetUserImportRunLogResponse(
             lines=[
                 pb.LogLine(at=timestamp(line.at), level=line.level, message=line.message) for line in lines

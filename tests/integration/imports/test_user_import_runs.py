@@ -14,7 +14,7 @@ from services.common.errors import Conflict, PermissionDenied, TooLarge
 from services.common.grpc_client import call
 from services.common.uow import UnitOfWork
 from services.imports.adapters.orm import KIT, UserImportRun
-from services.imports.service_layer.user_import import fail_stale_runs
+from services.imports.service_layer.runs import fail_stale_runs
 from tests.support.user_files import BILLION_LAUGHS, EXTERNAL_ENTITY, user_file
 
 
