@@ -101,28 +101,8 @@ async def test_a_redelivered_event_takes_effect_once_and_positions_advance_to_th
     async def projection(session, events):
         seen.extend(event.role_id for event in events)
 
-    types = {subject: events_pb2.UserRoleCreated}
-    consumer = EventConsumer(
-        js=js,
-        stream=stream,
-        durable="test",
-        event_types=types,
-        projection=projection,
-        sessions=session_factory(engine),
-        kit=AUTHZ_KIT,
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    for _ in range(100):
-        if len(seen) >= 3:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)
-    stop.set()
-    await task
+    await consume_until(engine, js, stream, {subject: events_pb2.UserRoleCreated}, projection, org_id, 3)
     assert seen == [e.role_id for e in events]
-    async with session_factory(engine)() as session:
-        assert await read_position(session, AUTHZ_KIT, stream.source, org_id) == 3
 
 
 async def test_event_types_are_found_by_subject():
@@ -146,27 +126,8 @@ async def test_a_grant_delivered_after_its_revoke_is_applied_first_and_the_revok
         f"elevhalsa.{stream.source}.v1.{cls.DESCRIPTOR.name}": cls
         for cls in (events_pb2.AssignmentGranted, events_pb2.AssignmentRevoked)
     }
-    consumer = EventConsumer(
-        js=js,
-        stream=stream,
-        durable="test",
-        event_types=types,
-        projection=project,
-        sessions=session_factory(engine),
-        kit=AUTHZ_KIT,
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    sessions = session_factory(engine)
-    for _ in range(100):
-        async with sessions() as session:
-            if await read_position(session, AUTHZ_KIT, stream.source, org_id) == 2:
-                break
-        await asyncio.sleep(0.1)
-    stop.set()
-    await task
-    async with sessions() as session:
-        assert await read_position(session, AUTHZ_KIT, stream.source, org_id) == 2
+    await consume_until(engine, js, stream, types, project, org_id, 2)
+    async with session_factory(engine)() as session:
         assert await session.get(KnownAssignment, uuid.UUID(assignment_id)) is None
 
 
@@ -174,3 +135,29 @@ def identity_grant(assignment_id: str) -> events_pb2.AssignmentGranted:
     return events_pb2.AssignmentGranted(
         assignment_id=assignment_id, user_id=str(uuid.uuid4()), role_id=str(uuid.uuid4()), all_units=True
     )
+
+
+async def consume_until(engine, js, stream, types, projection, org_id: str, revision: int) -> None:
+    """Run a consumer until the organisation's position reaches `revision` (asserted), then stop it."""
+    consumer = EventConsumer(
+        js=js,
+        stream=stream,
+        durable="test",
+        event_types=types,
+        projection=projection,
+        sessions=session_factory(engine),
+        kit=AUTHZ_KIT,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    reached = 0
+    for _ in range(100):
+        async with session_factory(engine)() as session:
+            reached = await read_position(session, AUTHZ_KIT, stream.source, org_id)
+        if reached >= revision:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.3)  # anything more (a duplicate applied twice) would show now
+    stop.set()
+    await task
+    assert reached == revision
