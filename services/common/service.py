@@ -11,6 +11,7 @@ from services.common.events import StreamSpec
 from services.common.grpc_server import ServiceRuntime
 from services.common.messaging import Messaging
 from services.common.outbox import OutboxRelay
+from services.common.repository import RepositoryFactory
 from services.common.settings import BaseServiceSettings
 from services.common.uow import UnitOfWork
 
@@ -26,13 +27,14 @@ class ServiceContext:
     sessions: async_sessionmaker[AsyncSession]
     messaging: Messaging
     verifier: TokenVerifier
+    repositories: RepositoryFactory | None = None  # the service's organisation-scoped repository
 
     @property
     def js(self) -> JetStreamContext:
         return self.messaging.js
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.kit, self.name)
+        return UnitOfWork(self.sessions, self.kit, self.name, self.repositories)
 
     @property
     def stream(self) -> StreamSpec:
@@ -54,7 +56,9 @@ class ServiceContext:
         runtime.add_closer(self.messaging.close)
 
 
-async def open_service(name: str, settings: BaseServiceSettings, kit: KitTables) -> ServiceContext:
+async def open_service(
+    name: str, settings: BaseServiceSettings, kit: KitTables, repositories: RepositoryFactory | None = None
+) -> ServiceContext:
     """Open the database pool and prepare the NATS connection (made by a worker once the runtime starts)."""
     engine = create_engine(settings.database_url, application_name=name, pool_size=settings.db_pool_size)
     verifier = TokenVerifier(
@@ -68,4 +72,5 @@ async def open_service(name: str, settings: BaseServiceSettings, kit: KitTables)
         sessions=session_factory(engine),
         messaging=Messaging(settings.nats_url, name),
         verifier=verifier,
+        repositories=repositories,
     )

@@ -13,16 +13,25 @@ from services.common.auth import caller_or_none
 from services.common.consistency import ConsistencyToken
 from services.common.db import KitTables, outbox_channel
 from services.common.events import subject_of
+from services.common.repository import RepositoryFactory
 from services.common.telemetry import inject_context
 
 
 class UnitOfWork:
-    """`async with uow:` opens a session; `publish` queues events; `commit` writes both atomically."""
+    """`async with uow:` opens a session; `repository(org)` is the way in to the data; `publish` queues events;
+    `commit` writes both atomically."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], kit: KitTables, source: str):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        kit: KitTables,
+        source: str,
+        repositories: RepositoryFactory | None = None,
+    ):
         self._sessions = sessions
         self._kit = kit
         self.source = source
+        self._repositories = repositories
         self._events: list[tuple[str, Message]] = []
 
     async def __aenter__(self) -> "UnitOfWork":
@@ -33,6 +42,11 @@ class UnitOfWork:
     async def __aexit__(self, *exc_info) -> None:
         # close() rolls back anything uncommitted; loaded rows stay readable after the block.
         await self.session.close()
+
+    def repository(self, org_id: str | uuid.UUID):
+        """The service's repository for one organisation, on this unit of work's session."""
+        assert self._repositories is not None, f"{self.source} has no repository factory"
+        return self._repositories(self.session, uuid.UUID(str(org_id)))
 
     def publish(self, org_id: str, event: Message) -> None:
         """Queue an event; it is written to the outbox by `commit`, in the same transaction."""

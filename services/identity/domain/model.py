@@ -4,8 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from email_validator import EmailNotValidError, validate_email
-
 from services.common.errors import InvalidArgument
 
 MIN_PASSWORD_LENGTH = 10
@@ -37,14 +35,6 @@ def unit_kind(value: str) -> UnitKind:
     except ValueError:
         allowed = ", ".join(kind.value for kind in UnitKind)
         raise InvalidArgument(f"kind must be one of: {allowed}", field="kind") from None
-
-
-def normalise_email(value: str, field: str = "email") -> str:
-    """A syntactically valid e-mail address, lower-cased for comparison."""
-    try:
-        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise InvalidArgument(f"{field} is not a valid e-mail address: {error}", field=field) from None
 
 
 def check_password(password: str) -> None:

@@ -6,9 +6,10 @@ from elevhalsa.identity.v1 import identity_pb2 as pb
 
 from services.common.auth import PermissionLevel
 from services.common.convert import date_from_proto, date_to_proto, optional_uuid, parse_uuid, required_text
+from services.common.email import normalise_email
 from services.common.errors import InvalidArgument
 from services.identity.adapters.orm import Assignment, Unit, User, UserRole
-from services.identity.domain.model import AssignmentTerms, SchoolLevel, normalise_email
+from services.identity.domain.model import AssignmentTerms, SchoolLevel
 from services.identity.domain.user_import import Outcome
 from services.identity.service_layer.events import PERMISSION_LEVELS
 

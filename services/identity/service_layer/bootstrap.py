@@ -8,10 +8,10 @@ from elevhalsa.identity.v1 import events_pb2
 
 from services.common.auth import PermissionLevel
 from services.common.convert import required_text
+from services.common.email import normalise_email
 from services.common.uow import UnitOfWork
 from services.identity.adapters.orm import Organisation, User
 from services.identity.adapters.repository import IdentityRepository, organisation_named
-from services.identity.domain.model import normalise_email
 from services.identity.service_layer import events
 from services.identity.service_layer.handlers import add_credential
 

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.common.auth import Caller, PermissionLevel
 from services.common.clock import utcnow
+from services.common.email import normalise_email
 from services.common.errors import AlreadyExists, InvalidArgument, PermissionDenied
 from services.common.uow import UnitOfWork
 from services.identity.adapters.orm import Assignment, Credential, Unit, User, UserRole
@@ -19,7 +20,6 @@ from services.identity.domain.model import (
     SchoolLevel,
     UnitKind,
     check_password,
-    normalise_email,
 )
 from services.identity.service_layer import events
 

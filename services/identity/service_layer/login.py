@@ -7,12 +7,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import PermissionLevel, TokenSigner
+from services.common.email import MAX_EMAIL_LENGTH, normalise_email
 from services.common.errors import Unauthenticated
 from services.identity.adapters.repository import login_of
-from services.identity.domain.model import MAX_PASSWORD_LENGTH, normalise_email
+from services.identity.domain.model import MAX_PASSWORD_LENGTH
 
 FAILED = "wrong e-mail address or password, or the account is inactive"
-MAX_EMAIL_LENGTH = 320
 
 
 class Login:

@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from services.common.auth import Caller, PermissionLevel
 from services.common.clock import utcnow
+from services.common.email import normalise_email
 from services.common.errors import NotFound
 from services.common.uow import UnitOfWork
 from services.identity.adapters.orm import Assignment, Credential, User
 from services.identity.adapters.repository import IdentityRepository
-from services.identity.domain.model import AssignmentSource, AssignmentTerms, normalise_email
+from services.identity.domain.model import AssignmentSource, AssignmentTerms
 from services.identity.domain.user_import import CurrentUser, ImportedUserData, Outcome, outcome_for
 from services.identity.service_layer import events
 from services.identity.service_layer.handlers import new_assignment, repository

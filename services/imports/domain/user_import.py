@@ -4,9 +4,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
-
 from services.common.convert import CONTROL_CHARACTERS
+from services.common.email import normalise_email
+from services.common.errors import InvalidArgument
 from services.imports.domain.codes import (
     DUPLICATE_EMAIL,
     DUPLICATE_IN_FILE,
@@ -81,9 +81,9 @@ def normalised_email(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise ValueError(str(error)) from None
+        return normalise_email(value)
+    except InvalidArgument as error:
+        raise ValueError(error.message) from None
 
 
 def plan_user_import(

@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 
+from services.common.email import normalise_email
 from services.common.errors import InvalidArgument
 from services.identity.domain.model import (
     AssignmentTerms,
     UnitKind,
     check_password,
-    normalise_email,
     unit_kind,
 )
 
