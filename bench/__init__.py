@@ -1,1 +1,1 @@
-"""Reproducible benchmarks of the performance budgets in DESIGN §9; run with `make bench`."""
+"""Reproducible benchmarks of the performance budgets in docs/performance.md; run with `make bench`."""

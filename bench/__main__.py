@@ -1,4 +1,4 @@
-"""python -m bench [NAME ...] [--quick] [--patient]: run the benchmarks, print their figures against DESIGN §9."""
+"""python -m bench [NAME ...] [--quick] [--patient]: run the benchmarks, print their figures against the budgets of docs/performance.md."""
 
 import argparse
 import importlib

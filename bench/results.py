@@ -102,7 +102,7 @@ def cells(figure: Figure) -> list[str]:
 
 def table(figures: list[Figure]) -> str:
     """The figures as an aligned plain-text table."""
-    rows = [["benchmark", "figure", "measured", "budget (DESIGN §9)", "verdict", "how measured"]]
+    rows = [["benchmark", "figure", "measured", "budget (docs/performance.md)", "verdict", "how measured"]]
     rows += [cells(f) for f in figures]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []

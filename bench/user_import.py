@@ -18,7 +18,7 @@ RUNS_PATH = "/api/v1/imports/user-runs"
 UPLOAD_LIMIT = 64 * 1024 * 1024  # the gateway's default max_upload_bytes
 POLL_SECONDS = 0.25
 FULL_USERS = 100_000
-FIRST_BUDGET, RERUN_BUDGET = 20, 10  # seconds for FULL_USERS, DESIGN §9
+FIRST_BUDGET, RERUN_BUDGET = 20, 10  # seconds for FULL_USERS (docs/performance.md)
 CAP = 3  # give up at this multiple of the budget (unless --patient): the run is OVER either way
 
 
