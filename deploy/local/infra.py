@@ -12,6 +12,8 @@ from pathlib import Path
 
 import psycopg
 
+from deploy.local.nats_accounts import ADMIN, new_passwords, server_config
+
 log = logging.getLogger(__name__)
 
 
@@ -63,17 +65,29 @@ class EmbeddedPostgres:
 
 
 class EmbeddedNats:
-    """nats-server with JetStream on a free loopback port."""
+    """nats-server with JetStream on a free loopback port, with a user per service and their permissions."""
 
-    def __init__(self, store_dir: Path, log_file: Path, port: int = 0):
+    def __init__(
+        self, store_dir: Path, log_file: Path, port: int = 0, passwords: dict[str, str] | None = None
+    ):
         self.store_dir = store_dir
         self.log_file = log_file
         self.port = port  # 0: any free port
+        self.passwords = passwords or new_passwords()
         self._process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        """The administrator's URL: every right."""
+        return self.url_for(ADMIN)
+
+    def url_for(self, user: str) -> str:
+        """The URL a service (or the administrator) connects with, its password included."""
+        return f"nats://{user}:{self.passwords[user]}@127.0.0.1:{self.port}"
+
+    @property
+    def config_file(self) -> Path:
+        return self.store_dir.with_name(f"{self.store_dir.name}.conf")
 
     def start(self, timeout: float = 10.0) -> None:
         binary = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or shutil.which(
@@ -84,11 +98,22 @@ class EmbeddedNats:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
-        command = [binary, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store_dir)]
+        self._write_config()
         self._process = subprocess.Popen(
-            command, stdout=self.log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+            [binary, "-c", str(self.config_file)],
+            stdout=self.log_file.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for_port(self.port, timeout, self._process)
+
+    def _write_config(self) -> None:
+        # Made afresh at every start from the permission table; it holds passwords, so only the owner reads it.
+        self.config_file.touch(mode=0o600)
+        self.config_file.chmod(0o600)
+        self.config_file.write_text(
+            server_config(port=self.port, store_dir=self.store_dir, passwords=self.passwords)
+        )
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -14,6 +14,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.local.infra import EmbeddedNats, EmbeddedPostgres, free_port, port_is_free, wait_for_port
+from deploy.local.nats_accounts import load_or_create_passwords
 from services.common.auth import generate_key_pair
 from services.common.migrations import upgrade
 
@@ -89,7 +90,6 @@ class LocalStack:
         env = dict(os.environ)
         env.update(
             DATABASE_URL=self.database_url,
-            NATS_URL=self.nats_url,
             AUTH_PUBLIC_KEY=self.public_key,
             IDENTITY_ADDR=f"127.0.0.1:{self.ports['identity']}",
             AUTHZ_ADDR=f"127.0.0.1:{self.ports['authz']}",
@@ -103,8 +103,13 @@ class LocalStack:
             env.update(HTTP_HOST="127.0.0.1", HTTP_PORT=str(self.ports["gateway"]))
         else:
             env["GRPC_LISTEN"] = f"127.0.0.1:{self.ports[name]}"
+            env["NATS_URL"] = self.nats_url_for(name)
         env.update(self.config.extra_env)
         return env
+
+    def nats_url_for(self, service: str) -> str:
+        """The service's own NATS user on the embedded server; a given NATS_URL is used as it is."""
+        return self.nats.url_for(service) if self.nats else self.nats_url
 
     def _spawn(self, name: str, command: list[str]) -> None:
         log_file = (self.log_dir / f"{name}.log").open("ab")
@@ -135,7 +140,8 @@ class LocalStack:
             self.postgres.start()
             self.database_url = self.postgres.ensure_database(self.config.database_name)
         if not self.nats_url:
-            self.nats = EmbeddedNats(self.var / "nats", self.log_dir / "nats.log")
+            passwords = load_or_create_passwords(self.var / "keys" / "nats-passwords.json")
+            self.nats = EmbeddedNats(self.var / "nats", self.log_dir / "nats.log", passwords=passwords)
             self.nats.start()
             self.nats_url = self.nats.url
 

@@ -1,6 +1,8 @@
 """Events on NATS JetStream: one stream per publishing service, subjects named after the event's proto type."""
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -50,19 +52,54 @@ def event_types(*modules: ModuleType) -> dict[str, type[Message]]:
     return registry
 
 
-async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
-    """Create the stream if missing; publishers and consumers both call this so start order does not matter.
+STREAM_WAIT_SECONDS = 5.0
+STREAM_POLL_SECONDS = 0.2
 
-    Events are kept (no age limit): a read model is rebuilt by replaying them from the start. An existing
-    stream's configuration is left as operators set it (replicas, storage limits).
+
+class StreamNotYetCreated(Exception):
+    """A consumer found no stream: its publisher has not started yet."""
+
+
+async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
+    """Make sure the stream exists: its publisher creates it, anyone else waits a while for the publisher.
+
+    Start order does not matter: a consumer started first fails here, retries, and goes on once the
+    publisher has run. Events are kept (no age limit): a read model is rebuilt by replaying them from the
+    start. An existing stream's configuration is left as operators set it (replicas, storage limits).
     """
-    try:
-        await js.stream_info(spec.name)
+    if await stream_exists(js, spec):
         return
-    except NotFoundError:
-        pass
+    if not may_create(js, spec):
+        await wait_for_stream(js, spec)
+        return
     config = StreamConfig(name=spec.name, subjects=spec.subjects, duplicate_window=DUPLICATE_WINDOW_SECONDS)
     try:
         await js.add_stream(config)
     except BadRequestError:
         log.info("stream %s was created by another process meanwhile", spec.name)
+
+
+def may_create(js: JetStreamContext, spec: StreamSpec) -> bool:
+    """A service creates only its own stream (NATS lets it create no other); tools and tests any."""
+    service = getattr(js, "service", None)  # set by a service's context, see services.common.messaging
+    return service is None or service == spec.source
+
+
+async def stream_exists(js: JetStreamContext, spec: StreamSpec) -> bool:
+    try:
+        await js.stream_info(spec.name)
+        return True
+    except NotFoundError:
+        return False
+
+
+async def wait_for_stream(js: JetStreamContext, spec: StreamSpec) -> None:
+    """Poll until the stream exists; raise after a while so that the caller logs and tries again."""
+    deadline = time.monotonic() + STREAM_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        await asyncio.sleep(STREAM_POLL_SECONDS)
+        if await stream_exists(js, spec):
+            return
+    raise StreamNotYetCreated(
+        f"stream {spec.name} does not exist yet; {spec.source} creates it when it starts"
+    )

@@ -6,8 +6,10 @@ start once the connection is up, and reconnects after that are unlimited.
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 from nats.aio.client import Client
+from nats.js import JetStreamContext
 
 log = logging.getLogger(__name__)
 
@@ -15,12 +17,34 @@ DRAIN_TIMEOUT_SECONDS = 5.0
 WARN_EVERY_N_FAILURES = 20
 
 
+class ServiceJetStream(JetStreamContext):
+    """A service's JetStream context: it knows the service, which may create only its own stream."""
+
+    def __init__(self, client: Client, service: str):
+        super().__init__(client)
+        self.service = service
+
+
+def inbox_prefix(service: str) -> str:
+    """Replies to a service come under its own prefix, so NATS can keep other services from reading them."""
+    return f"_INBOX.{service}"
+
+
+def without_password(url: str) -> str:
+    """The URL as it may appear in a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
 class Messaging:
     def __init__(self, url: str, name: str):
         self.url = url
         self.name = name
         self.client = Client()
-        self.js = self.client.jetstream()
+        self.js = ServiceJetStream(self.client, name)
         self.connected = asyncio.Event()
         self._failures = 0
 
@@ -35,12 +59,13 @@ class Messaging:
             return
         connecting.result()
         self.connected.set()
-        log.info("NATS: connected to %s", self.url)
+        log.info("NATS: connected to %s", without_password(self.url))
 
     async def _connect(self) -> None:
         await self.client.connect(
             self.url,
             name=self.name,
+            inbox_prefix=inbox_prefix(self.name),
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             connect_timeout=2,
@@ -52,7 +77,7 @@ class Messaging:
     async def _on_error(self, error: Exception) -> None:
         # While NATS is away every attempt fails; one line now and then is enough.
         if self._failures % WARN_EVERY_N_FAILURES == 0:
-            log.warning("NATS at %s: %s", self.url, error or type(error).__name__)
+            log.warning("NATS at %s: %s", without_password(self.url), error or type(error).__name__)
         self._failures += 1
 
     async def _on_disconnected(self) -> None:

@@ -15,6 +15,7 @@ class BaseServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
     database_url: str
+    # With the service's own NATS user, e.g. nats://records:<password>@nats:4222 (the password is never logged).
     nats_url: str
     grpc_listen: str = "127.0.0.1:50051"
     # PEM of the Ed25519 public key that verifies the callers' JWTs.

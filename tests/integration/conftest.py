@@ -22,7 +22,7 @@ def database_url(postgres) -> str:
 
 @pytest.fixture(scope="session")
 async def services(database_url, nats_server, key_pair):
-    running = InProcessServices(database_url, nats_server.url, *key_pair)
+    running = InProcessServices(database_url, nats_server, *key_pair)
     await running.start()
     yield running
     await running.stop()

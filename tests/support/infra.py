@@ -39,13 +39,28 @@ class PostgresForTests:
 
 
 class NatsForTests:
+    """The embedded server with its users, or the server TEST_NATS_URL names (then everyone uses that URL)."""
+
     def __init__(self, workdir: Path):
         self._embedded: EmbeddedNats | None = None
-        self.url = os.environ.get("TEST_NATS_URL", "")
+        self.url = os.environ.get("TEST_NATS_URL", "")  # every right: the test harness's own user
         if not self.url:
             self._embedded = EmbeddedNats(workdir / "nats", workdir / "nats.log")
             self._embedded.start()
             self.url = self._embedded.url
+
+    def url_for(self, service: str) -> str:
+        """The URL a service connects with: its own user and permissions."""
+        return self._embedded.url_for(service) if self._embedded else self.url
+
+    @property
+    def permissions_untested_because(self) -> str:
+        """Why the permissions cannot be tested here, or "" if they can."""
+        return (
+            ""
+            if self._embedded
+            else "TEST_NATS_URL names an external server whose users the tests do not know"
+        )
 
     def close(self) -> None:
         if self._embedded:

@@ -1,6 +1,7 @@
 """The four services in-process on port 0, against the test database and NATS."""
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from services.authz.entrypoints.app import build_runtime as build_authz
 from services.authz.settings import AuthzSettings
@@ -16,19 +17,23 @@ from services.records.settings import RecordsSettings
 LOOPBACK_ANY_PORT = "127.0.0.1:0"
 
 
+class NatsUsers(Protocol):
+    def url_for(self, service: str) -> str: ...
+
+
 @dataclass
 class InProcessServices:
     database_url: str
-    nats_url: str
+    nats: NatsUsers  # each service connects as its own user
     private_key: str
     public_key: str
     runtimes: dict[str, ServiceRuntime] = field(default_factory=dict)
     channels: dict = field(default_factory=dict)
 
-    def common(self) -> dict:
+    def common(self, service: str) -> dict:
         return {
             "database_url": self.database_url,
-            "nats_url": self.nats_url,
+            "nats_url": self.nats.url_for(service),
             "grpc_listen": LOOPBACK_ANY_PORT,
             "auth_public_key": self.public_key,
             "db_pool_size": 5,
@@ -38,15 +43,18 @@ class InProcessServices:
         return f"127.0.0.1:{self.runtimes[name].port}"
 
     async def start(self) -> None:
-        common = self.common()
         self.runtimes["identity"] = await build_identity(
-            IdentitySettings(**common, auth_signing_key=self.private_key)
+            IdentitySettings(**self.common("identity"), auth_signing_key=self.private_key)
         )
-        self.runtimes["authz"] = await build_authz(AuthzSettings(**common, freshness_timeout_seconds=1.0))
+        self.runtimes["authz"] = await build_authz(
+            AuthzSettings(**self.common("authz"), freshness_timeout_seconds=1.0)
+        )
         self.runtimes["records"] = await self.records_with(self.address("authz"))
         self.runtimes["imports"] = await build_imports(
             ImportsSettings(
-                **common, identity_addr=self.address("identity"), max_import_file_bytes=1024 * 1024
+                **self.common("imports"),
+                identity_addr=self.address("identity"),
+                max_import_file_bytes=1024 * 1024,
             )
         )
         for runtime in self.runtimes.values():
@@ -59,7 +67,7 @@ class InProcessServices:
     async def records_with(self, authz_addr: str) -> ServiceRuntime:
         """A records runtime that asks the given authz address (e.g. one where nothing listens)."""
         settings = RecordsSettings(
-            **self.common(),
+            **self.common("records"),
             identity_addr=self.address("identity"),
             authz_addr=authz_addr,
             grpc_call_timeout_seconds=2,

@@ -21,7 +21,7 @@ async def without_nats(postgres, key_pair, tmp_path):
     for service in SERVICES:
         upgrade(service, url)
     nats = EmbeddedNats(tmp_path / "nats", tmp_path / "nats.log", port=free_port())
-    running = InProcessServices(url, nats.url, *key_pair)
+    running = InProcessServices(url, nats, *key_pair)
     await running.start()
     yield running, nats
     await running.stop()
