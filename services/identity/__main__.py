@@ -29,11 +29,12 @@ async def bootstrap(args):
     from services.common.db import create_engine, session_factory
     from services.common.uow import UnitOfWork
     from services.identity.adapters.orm import KIT
+    from services.identity.adapters.repository import IdentityRepository
     from services.identity.service_layer.bootstrap import bootstrap_organisation
 
     engine = create_engine(require_env("DATABASE_URL"), application_name=f"{NAME}-bootstrap", pool_size=1)
     try:
-        async with UnitOfWork(session_factory(engine), KIT, NAME) as uow:
+        async with UnitOfWork(session_factory(engine), KIT, NAME, IdentityRepository) as uow:
             return await bootstrap_organisation(
                 uow,
                 PasswordHasher(),

@@ -17,6 +17,7 @@ from services.common.db import create_engine, session_factory
 from services.common.grpc_client import call
 from services.common.uow import UnitOfWork
 from services.identity.adapters.orm import KIT as IDENTITY_KIT
+from services.identity.adapters.repository import IdentityRepository
 from services.identity.service_layer.bootstrap import bootstrap_organisation
 from tests.support.services import InProcessServices
 
@@ -146,7 +147,7 @@ async def new_org(services: InProcessServices) -> Org:
     engine = create_engine(services.database_url, application_name="tests", pool_size=1)
     email = f"admin-{uuid.uuid4().hex[:8]}@test.elevhalsa.se"
     try:
-        async with UnitOfWork(session_factory(engine), IDENTITY_KIT, "identity") as uow:
+        async with UnitOfWork(session_factory(engine), IDENTITY_KIT, "identity", IdentityRepository) as uow:
             result = await bootstrap_organisation(
                 uow,
                 FAST_HASHER,

@@ -1,26 +1,21 @@
-"""Identity's tables, in the `identity` schema."""
+"""Identity's tables, in the `identity` schema: organisations and their tenant tables."""
 
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Text, func, text
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, func, text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import kit_tables, make_metadata
+from services.common.orm import TenantMixin, declarative_base, tenant_key, tenant_reference
 
 SCHEMA = "identity"
 
-
-class Base(DeclarativeBase):
-    metadata = make_metadata(SCHEMA)
-    type_annotation_map = {uuid.UUID: UUID(as_uuid=True), str: Text, datetime: DateTime(timezone=True)}
-
-
-KIT = kit_tables(Base.metadata)
+Base, KIT = declarative_base(SCHEMA)
 
 
 class Organisation(Base):
+    """The tenant itself: every other table's `org_id` points here."""
+
     __tablename__ = "organisations"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -28,9 +23,10 @@ class Organisation(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class Unit(Base):
+class Unit(TenantMixin, Base):
     __tablename__ = "units"
     __table_args__ = (
+        tenant_key(),
         Index("uq_units_org_id_external_id", "org_id", "external_id", unique=True),
         Index("uq_units_org_id_name", "org_id", "name", unique=True),
     )
@@ -41,13 +37,14 @@ class Unit(Base):
     kind: Mapped[str]
     school_level: Mapped[str]
     external_id: Mapped[uuid.UUID | None]
-    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    active: Mapped[bool] = mapped_column(server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class UserRole(Base):
+class UserRole(TenantMixin, Base):
     __tablename__ = "user_roles"
     __table_args__ = (
+        tenant_key(),
         Index("uq_user_roles_org_id_external_id", "org_id", "external_id", unique=True),
         Index("uq_user_roles_org_id_name", "org_id", "name", unique=True),
     )
@@ -59,9 +56,12 @@ class UserRole(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class User(Base):
+class User(TenantMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_org_id_external_id", "org_id", "external_id", unique=True),)
+    __table_args__ = (
+        tenant_key(),
+        Index("uq_users_org_id_external_id", "org_id", "external_id", unique=True),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -76,20 +76,28 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
-class Credential(Base):
-    """A password login. Users without one (imported, or signing in through an external issuer) have none."""
+class Credential(TenantMixin, Base):
+    """A password login. Users without one (imported, or signing in through an external issuer) have none.
+
+    The login e-mail is unique across organisations: a login names no organisation, the e-mail finds it."""
 
     __tablename__ = "credentials"
+    __table_args__ = (tenant_reference("user_id", "users"),)
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    org_id: Mapped[uuid.UUID]
     login_email: Mapped[str] = mapped_column(unique=True)
     password_hash: Mapped[str]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
-class Assignment(Base):
+class Assignment(TenantMixin, Base):
     __tablename__ = "assignments"
     __table_args__ = (
+        tenant_key(),
+        tenant_reference("user_id", "users"),
+        tenant_reference("role_id", "user_roles"),
+        tenant_reference("unit_id", "units"),
         CheckConstraint("all_units = (unit_id IS NULL)", name="unit_or_all_units"),
         CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="period"),
         Index(
@@ -99,9 +107,9 @@ class Assignment(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    role_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_roles.id"))
-    unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"))
+    user_id: Mapped[uuid.UUID]
+    role_id: Mapped[uuid.UUID]
+    unit_id: Mapped[uuid.UUID | None]
     all_units: Mapped[bool]
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)

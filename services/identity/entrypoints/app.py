@@ -7,6 +7,7 @@ from services.common.auth import TokenSigner
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
 from services.identity.adapters.orm import KIT
+from services.identity.adapters.repository import IdentityRepository
 from services.identity.entrypoints.grpc_servicer import PUBLIC_METHODS, IdentityServicer
 from services.identity.service_layer.login import Login
 from services.identity.settings import IdentitySettings
@@ -16,7 +17,7 @@ NAME = "identity"
 
 async def build_runtime(settings: IdentitySettings) -> ServiceRuntime:
     """Open resources and build the server; the caller starts it."""
-    ctx = await open_service(NAME, settings, KIT)
+    ctx = await open_service(NAME, settings, KIT, repositories=IdentityRepository)
     hasher = PasswordHasher()
     signer = TokenSigner(
         settings.auth_signing_key,

@@ -23,8 +23,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         self._login = login
 
     async def IssueToken(self, request, context):
-        async with self._ctx.sessions() as session:
-            token, expires_in = await self._login.issue_token(session, request.email, request.password)
+        async with self._ctx.unit_of_work() as uow:
+            token, expires_in = await self._login.issue_token(uow, request.email, request.password)
         return pb.IssueTokenResponse(access_token=token, expires_in=expires_in)
 
     async def CreateUnit(self, request, context):
@@ -39,14 +39,14 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return pb.CreateUnitResponse(unit=m.unit_to_proto(unit), consistency_token=token)
 
     async def GetUnit(self, request, context):
+        unit_id = parse_id(request.unit_id, "unit_id", "unit")
         async with self._ctx.unit_of_work() as uow:
-            caller = current_caller()
-            unit = await handlers.repository(uow, caller).unit(parse_id(request.unit_id, "unit_id", "unit"))
+            unit = await handlers.get_unit(uow, current_caller(), unit_id)
         return m.unit_to_proto(unit)
 
     async def ListUnits(self, request, context):
         async with self._ctx.unit_of_work() as uow:
-            units = await handlers.repository(uow, current_caller()).units()
+            units = await handlers.list_units(uow, current_caller())
         return pb.ListUnitsResponse(units=[m.unit_to_proto(u) for u in units])
 
     async def CreateUserRole(self, request, context):
@@ -59,7 +59,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     async def ListUserRoles(self, request, context):
         async with self._ctx.unit_of_work() as uow:
-            roles = await handlers.repository(uow, current_caller()).roles()
+            roles = await handlers.list_user_roles(uow, current_caller())
         return pb.ListUserRolesResponse(roles=[m.role_to_proto(r) for r in roles])
 
     async def CreateUser(self, request, context):
@@ -123,7 +123,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             )
         return pb.ApplyImportedUsersResponse(
             results=[
-                pb.ImportedUserResult(external_id=ext, user_id=uid, outcome=m.OUTCOMES[outcome])
+                pb.ImportedUserResult(external_id=ext, user_id=uid, outcome=m.OUTCOMES.number(outcome))
                 for ext, uid, outcome in results
             ],
             consistency_token=token,

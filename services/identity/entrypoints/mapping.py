@@ -7,36 +7,25 @@ from elevhalsa.identity.v1 import identity_pb2 as pb
 from services.common.auth import PermissionLevel
 from services.common.convert import date_from_proto, date_to_proto, optional_uuid, parse_uuid, required_text
 from services.common.email import normalise_email
-from services.common.errors import InvalidArgument
+from services.common.enums import ProtoEnum
 from services.identity.adapters.orm import Assignment, Unit, User, UserRole
-from services.identity.domain.model import AssignmentTerms, SchoolLevel
+from services.identity.domain.model import AssignmentSource, AssignmentTerms, SchoolLevel
 from services.identity.domain.user_import import Outcome
 from services.identity.service_layer.events import PERMISSION_LEVELS
 
-SCHOOL_LEVELS = {
-    SchoolLevel.UNSPECIFIED: pb.SCHOOL_LEVEL_UNSPECIFIED,
-    SchoolLevel.COMPULSORY: pb.SCHOOL_LEVEL_COMPULSORY,
-    SchoolLevel.UPPER_SECONDARY: pb.SCHOOL_LEVEL_UPPER_SECONDARY,
-}
-LEVEL_FROM_PROTO = {value: PermissionLevel(key) for key, value in PERMISSION_LEVELS.items()}
-OUTCOMES = {outcome: getattr(pb, f"IMPORT_OUTCOME_{outcome.name}") for outcome in Outcome}
-SOURCES = {"manual": pb.ASSIGNMENT_SOURCE_MANUAL, "import": pb.ASSIGNMENT_SOURCE_IMPORT}
+SCHOOL_LEVELS = ProtoEnum(pb.SchoolLevel, SchoolLevel)
+OUTCOMES = ProtoEnum(pb.ImportOutcome, Outcome)
+SOURCES = ProtoEnum(pb.AssignmentSource, AssignmentSource)
 
 
 def school_level(value: int) -> SchoolLevel:
-    for level, proto in SCHOOL_LEVELS.items():
-        if proto == value:
-            return level
-    raise InvalidArgument("school_level is not a known school level", field="school_level")
+    """The school level a request names; the zero value is a real level here, "unspecified"."""
+    return SCHOOL_LEVELS.to_domain(value, "school_level")
 
 
 def permission_level(value: int) -> PermissionLevel:
-    if value == pb.PERMISSION_LEVEL_UNSPECIFIED:
-        return PermissionLevel.MEMBER
-    try:
-        return LEVEL_FROM_PROTO[value]
-    except KeyError:
-        raise InvalidArgument("permission_level is not a known level", field="permission_level") from None
+    """The permission level a request names; none named means member, the least."""
+    return PERMISSION_LEVELS.to_domain(value, "permission_level", default=PermissionLevel.MEMBER)
 
 
 def optional_email(value: str) -> str | None:
@@ -66,7 +55,7 @@ def unit_to_proto(unit: Unit) -> pb.Unit:
         id=str(unit.id),
         name=unit.name,
         kind=unit.kind,
-        school_level=SCHOOL_LEVELS[SchoolLevel(unit.school_level)],
+        school_level=SCHOOL_LEVELS.number(unit.school_level),
         external_id=str(unit.external_id) if unit.external_id else "",
         active=unit.active,
     )
@@ -84,7 +73,7 @@ def user_to_proto(user: User) -> pb.User:
         last_name=user.last_name,
         email=user.email or "",
         active=user.active,
-        permission_level=PERMISSION_LEVELS[user.permission_level],
+        permission_level=PERMISSION_LEVELS.number(user.permission_level),
         manually_managed=user.manually_managed,
     )
 
@@ -98,5 +87,5 @@ def assignment_to_proto(assignment: Assignment) -> pb.Assignment:
         all_units=assignment.all_units,
         valid_from=date_to_proto(assignment.valid_from),
         valid_to=date_to_proto(assignment.valid_to),
-        source=SOURCES[assignment.source],
+        source=SOURCES.number(assignment.source),
     )

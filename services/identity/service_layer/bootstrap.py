@@ -10,8 +10,7 @@ from services.common.auth import PermissionLevel
 from services.common.convert import required_text
 from services.common.email import normalise_email
 from services.common.uow import UnitOfWork
-from services.identity.adapters.orm import Organisation, User
-from services.identity.adapters.repository import IdentityRepository, organisation_named
+from services.identity.adapters.orm import User
 from services.identity.service_layer import events
 from services.identity.service_layer.handlers import add_credential
 
@@ -29,12 +28,14 @@ async def bootstrap_organisation(
     """Create the organisation and its administrator, unless an organisation of that name exists."""
     name = required_text(name, "name")
     email = normalise_email(admin_email)
-    existing = await organisation_named(uow.session, name)
+    # The repository of the organisation about to be created. Whether the name is free is the one question
+    # asked across organisations: names are unique among all of them, and this one has no rows yet.
+    repo = uow.repository(uuid.uuid4())
+    existing = await repo.organisation_named(name)
     if existing:
         return Bootstrapped(org_id=str(existing.id), admin_id=None, created=False)
-    org = Organisation(id=uuid.uuid4(), name=name)
-    uow.session.add(org)
-    await uow.session.flush()
+    org = repo.add_organisation(name)
+    await repo.flush()
     admin = User(
         id=uuid.uuid4(),
         org_id=org.id,
@@ -45,7 +46,6 @@ async def bootstrap_organisation(
         permission_level=PermissionLevel.ADMIN,
         manually_managed=True,
     )
-    repo = IdentityRepository(uow.session, org.id)
     repo.add(admin)
     await add_credential(repo, admin, admin_password, hasher)
     uow.publish(str(org.id), events_pb2.OrganisationCreated())

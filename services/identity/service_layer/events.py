@@ -2,19 +2,19 @@
 
 from elevhalsa.identity.v1 import events_pb2, identity_pb2
 
+from services.common.auth import PermissionLevel
 from services.common.convert import date_to_proto
+from services.common.enums import ProtoEnum
 from services.identity.adapters.orm import Assignment, User
 
-PERMISSION_LEVELS = {
-    "admin": identity_pb2.PERMISSION_LEVEL_ADMIN,
-    "subadmin": identity_pb2.PERMISSION_LEVEL_SUBADMIN,
-    "member": identity_pb2.PERMISSION_LEVEL_MEMBER,
-}
+PERMISSION_LEVELS = ProtoEnum(identity_pb2.PermissionLevel, PermissionLevel)
 
 
 def user_changed(user: User) -> events_pb2.UserChanged:
     return events_pb2.UserChanged(
-        user_id=str(user.id), active=user.active, permission_level=PERMISSION_LEVELS[user.permission_level]
+        user_id=str(user.id),
+        active=user.active,
+        permission_level=PERMISSION_LEVELS.number(user.permission_level),
     )
 
 

@@ -5,14 +5,14 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from elevhalsa.identity.v1 import events_pb2
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.common.auth import Caller, PermissionLevel
 from services.common.clock import utcnow
 from services.common.email import normalise_email
 from services.common.errors import AlreadyExists, InvalidArgument, PermissionDenied
+from services.common.repository import open_to_every_member
 from services.common.uow import UnitOfWork
-from services.identity.adapters.orm import Assignment, Credential, Unit, User, UserRole
+from services.identity.adapters.orm import Assignment, Unit, User, UserRole
 from services.identity.adapters.repository import IdentityRepository
 from services.identity.domain.model import (
     AssignmentSource,
@@ -28,7 +28,23 @@ USER_MANAGERS = (PermissionLevel.ADMIN, PermissionLevel.SUBADMIN)
 
 
 def repository(uow: UnitOfWork, caller: Caller) -> IdentityRepository:
-    return IdentityRepository(uow.session, uuid.UUID(caller.org_id))
+    """The caller's organisation's repository: the only way a handler reaches identity's data."""
+    return uow.repository(caller.org_id)
+
+
+@open_to_every_member("unit names label every list a member works with: students, classes, cases")
+async def get_unit(uow: UnitOfWork, caller: Caller, unit_id: uuid.UUID) -> Unit:
+    return await repository(uow, caller).unit(unit_id)
+
+
+@open_to_every_member("unit names label every list a member works with: students, classes, cases")
+async def list_units(uow: UnitOfWork, caller: Caller) -> list[Unit]:
+    return await repository(uow, caller).units()
+
+
+@open_to_every_member("role names explain a member's own assignments and who else works on a case")
+async def list_user_roles(uow: UnitOfWork, caller: Caller) -> list[UserRole]:
+    return await repository(uow, caller).roles()
 
 
 @dataclass(frozen=True)
@@ -122,17 +138,7 @@ async def add_credential(repo: IdentityRepository, user: User, password: str, ha
     if not user.email:
         raise InvalidArgument("a user needs an e-mail address to log in with a password", field="email")
     check_password(password)
-    await repo.flush()
-    credential = {
-        "user_id": user.id,
-        "login_email": normalise_email(user.email),
-        "password_hash": hasher.hash(password),
-    }
-    # Insert-or-nothing, so two requests for one address cannot both pass a check and then collide.
-    added = await repo.session.scalar(
-        pg_insert(Credential).values(credential).on_conflict_do_nothing().returning(Credential.user_id)
-    )
-    if added is None:
+    if not await repo.add_credential(user, normalise_email(user.email), hasher.hash(password)):
         raise AlreadyExists("another user already logs in with this e-mail address", field="email")
 
 

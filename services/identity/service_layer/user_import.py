@@ -4,14 +4,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
-from sqlalchemy import select
-
 from services.common.auth import Caller, PermissionLevel
 from services.common.clock import utcnow
 from services.common.email import normalise_email
 from services.common.errors import NotFound
 from services.common.uow import UnitOfWork
-from services.identity.adapters.orm import Assignment, Credential, User
+from services.identity.adapters.orm import Assignment, User
 from services.identity.adapters.repository import IdentityRepository
 from services.identity.domain.model import AssignmentSource, AssignmentTerms
 from services.identity.domain.user_import import CurrentUser, ImportedUserData, Outcome, outcome_for
@@ -36,7 +34,7 @@ async def imported_users(uow: UnitOfWork, caller: Caller) -> AsyncIterator[tuple
     by_user = defaultdict(list)
     for assignment in await repo.active_assignments(source=AssignmentSource.IMPORT):
         by_user[assignment.user_id].append(assignment)
-    async for user in await repo.imported_users():
+    async for user in repo.imported_users():
         yield user, by_user.get(user.id, [])
 
 
@@ -95,13 +93,10 @@ async def follow_emails(repo: IdentityRepository, users: list[User]) -> None:
         if credential is None:
             continue
         login = normalise_email(user.email) if user.email else None
-        taken = login and await repo.session.scalar(
-            select(Credential.user_id).where(Credential.login_email == login, Credential.user_id != user.id)
-        )
-        if login and not taken:
+        if login and not await repo.login_email_taken(login, by_other_than=user.id):
             credential.login_email = login
         else:
-            await repo.session.delete(credential)
+            await repo.remove_credential(credential)
 
 
 async def imported_assignments(repo: IdentityRepository, user_ids: list[uuid.UUID]) -> dict:

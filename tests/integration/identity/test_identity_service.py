@@ -181,6 +181,18 @@ async def test_an_import_may_only_name_roles_and_units_of_the_organisation(servi
         )
 
 
-async def test_login_refuses_absurd_input_quickly_and_alike(org):
-    with pytest.raises(Unauthenticated):
-        await org.login("a" * 10_000 + "@x.se", "whatever-password")
+async def test_login_refuses_absurd_input_alike_with_unknown_emails_and_wrong_passwords(org):
+    """The caller cannot tell an absurd request from a plain wrong guess: same status, same message, no field.
+    (That absurd input is refused before it costs a password hash is shown in tests/unit/identity/test_login.py.)"""
+    _, email = await org.user()
+    refusals = set()
+    for login, password in [
+        ("nobody@test.elevhalsa.se", PASSWORD),
+        (email, "wrong password!"),
+        ("a" * 10_000 + "@x.se", "whatever-password"),
+        (email, "p" * 100_000),
+    ]:
+        with pytest.raises(Unauthenticated) as refused:
+            await org.login(login, password)
+        refusals.add((type(refused.value), refused.value.message, refused.value.field))
+    assert len(refusals) == 1
