@@ -4,58 +4,34 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    Text,
-    func,
-    text,
-)
-from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import BigInteger, Date, Index, PrimaryKeyConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import kit_tables, make_metadata
+from services.common.orm import TenantMixin, declarative_base, tenant_key, tenant_reference
 
 SCHEMA = "records"
 
-
-class Base(DeclarativeBase):
-    metadata = make_metadata(SCHEMA)
-    type_annotation_map = {
-        uuid.UUID: UUID(as_uuid=True),
-        str: Text,
-        datetime: DateTime(timezone=True),
-        dict[str, Any]: JSONB,
-    }
+Base, KIT = declarative_base(SCHEMA)
 
 
-KIT = kit_tables(Base.metadata)
-
-
-class Folder(Base):
+class Folder(TenantMixin, Base):
     __tablename__ = "folders"
-    __table_args__ = (Index("uq_folders_org_id_name", "org_id", "name", unique=True),)
+    __table_args__ = (tenant_key(), Index("uq_folders_org_id_name", "org_id", "name", unique=True))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    org_id: Mapped[uuid.UUID]
     name: Mapped[str]
     group_notes_allowed: Mapped[bool] = mapped_column(server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class Student(Base):
+class Student(TenantMixin, Base):
     __tablename__ = "students"
     __table_args__ = (
+        tenant_key(),
         Index("uq_students_org_id_unit_id_personnummer", "org_id", "unit_id", "personnummer", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    org_id: Mapped[uuid.UUID]
     unit_id: Mapped[uuid.UUID]
     personnummer: Mapped[str]
     first_name: Mapped[str]
@@ -66,14 +42,18 @@ class Student(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class Note(Base):
+class Note(TenantMixin, Base):
     __tablename__ = "notes"
-    __table_args__ = (Index("ix_notes_org_id_student_id_folder_id", "org_id", "student_id", "folder_id"),)
+    __table_args__ = (
+        tenant_key(),
+        tenant_reference("student_id", "students"),
+        tenant_reference("folder_id", "folders"),
+        Index("ix_notes_org_id_student_id_folder_id", "org_id", "student_id", "folder_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    org_id: Mapped[uuid.UUID]
-    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id"))
-    folder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("folders.id"))
+    student_id: Mapped[uuid.UUID]
+    folder_id: Mapped[uuid.UUID]
     author_id: Mapped[uuid.UUID]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     event_date: Mapped[date] = mapped_column(Date)
@@ -84,19 +64,22 @@ class Note(Base):
     visible_to_case_members: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
-class NoteRow(Base):
+class NoteRow(TenantMixin, Base):
     __tablename__ = "note_rows"
-    __table_args__ = (PrimaryKeyConstraint("note_id", "position"),)
+    __table_args__ = (PrimaryKeyConstraint("note_id", "position"), tenant_reference("note_id", "notes"))
 
-    note_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notes.id"))
-    position: Mapped[int] = mapped_column(Integer)
+    note_id: Mapped[uuid.UUID]
+    position: Mapped[int]
     heading: Mapped[str]
     row_type: Mapped[str]
     value: Mapped[dict[str, Any]]
 
 
-class AccessLogEntry(Base):
-    """Every read of student data and every denied attempt. Append-only (a trigger refuses changes)."""
+class AccessLogEntry(TenantMixin, Base):
+    """Every read of student data and every denied attempt. Append-only (a trigger refuses changes).
+
+    No foreign keys, on purpose: the log is evidence that must outlive what it names (a destroyed journal's
+    student, a removed folder) and must never stop a read or a denial from being logged."""
 
     __tablename__ = "access_log"
     __table_args__ = (
@@ -105,7 +88,6 @@ class AccessLogEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    org_id: Mapped[uuid.UUID]
     at: Mapped[datetime] = mapped_column(server_default=func.now())
     user_id: Mapped[uuid.UUID]
     student_id: Mapped[uuid.UUID]
@@ -114,5 +96,5 @@ class AccessLogEntry(Base):
     action: Mapped[str]
     outcome: Mapped[str]
     reason: Mapped[str]
-    note_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    note_count: Mapped[int] = mapped_column(server_default=text("0"))
     trace_id: Mapped[str]

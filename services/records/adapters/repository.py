@@ -1,54 +1,35 @@
-"""Records queries, all scoped by organisation."""
+"""The one way in to records' tables: queries and writes of one organisation."""
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.errors import NotFound
-from services.records.adapters.orm import Folder, Note, NoteRow, Student
+from services.common.repository import TenantRepository
+from services.records.adapters.orm import AccessLogEntry, Folder, Note, NoteRow, Student
 
 
-class RecordsRepository:
-    def __init__(self, session: AsyncSession, org_id: uuid.UUID):
-        self.session = session
-        self.org_id = org_id
-
-    def add(self, row) -> None:
-        self.session.add(row)
-
+class RecordsRepository(TenantRepository):
     async def student(self, student_id: uuid.UUID) -> Student:
-        query = select(Student).where(Student.id == student_id, Student.org_id == self.org_id)
-        student = await self.session.scalar(query)
-        if student is None:
-            raise NotFound("student not found", field="student_id")
-        return student
+        return await self.one(Student, student_id, what="student", field="student_id")
 
     async def folder(self, folder_id: uuid.UUID) -> Folder:
-        query = select(Folder).where(Folder.id == folder_id, Folder.org_id == self.org_id)
-        folder = await self.session.scalar(query)
-        if folder is None:
-            raise NotFound("folder not found", field="folder_id")
-        return folder
+        return await self.one(Folder, folder_id, what="folder", field="folder_id")
 
     async def folders(self) -> list[Folder]:
-        query = select(Folder).where(Folder.org_id == self.org_id).order_by(Folder.name)
-        return list(await self.session.scalars(query))
+        return await self.all(self.select_of(Folder).order_by(Folder.name))
 
     async def folder_named(self, name: str) -> Folder | None:
-        return await self.session.scalar(
-            select(Folder).where(Folder.org_id == self.org_id, Folder.name == name)
-        )
+        return await self.session.scalar(self.select_of(Folder).where(Folder.name == name))
 
     async def student_at_unit(self, unit_id: uuid.UUID, personnummer: str) -> Student | None:
-        query = select(Student).where(
-            Student.org_id == self.org_id, Student.unit_id == unit_id, Student.personnummer == personnummer
+        query = self.select_of(Student).where(
+            Student.unit_id == unit_id, Student.personnummer == personnummer
         )
         return await self.session.scalar(query)
 
     async def insert_student(self, student: Student) -> bool:
         """Insert unless the unit has the personnummer already (race-free: no check-then-insert)."""
+        self._check_tenant(student)
         values = {
             c.name: getattr(student, c.key)
             for c in Student.__table__.columns
@@ -62,20 +43,31 @@ class RecordsRepository:
     async def note_headers(self, student_id: uuid.UUID, folder_id: uuid.UUID) -> list[Note]:
         """The student's notes in the folder, newest event first."""
         query = (
-            select(Note)
-            .where(Note.org_id == self.org_id, Note.student_id == student_id, Note.folder_id == folder_id)
+            self.select_of(Note)
+            .where(Note.student_id == student_id, Note.folder_id == folder_id)
             .order_by(Note.event_date.desc(), Note.created_at.desc(), Note.id)
         )
-        return list(await self.session.scalars(query))
+        return await self.all(query)
 
     async def rows_of(self, note_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[NoteRow]]:
+        """The rows of each note, in order."""
         rows: dict[uuid.UUID, list[NoteRow]] = {note_id: [] for note_id in note_ids}
         if note_ids:
             query = (
-                select(NoteRow)
+                self.select_of(NoteRow)
                 .where(NoteRow.note_id.in_(note_ids))
                 .order_by(NoteRow.note_id, NoteRow.position)
             )
-            for row in await self.session.scalars(query):
+            for row in await self.all(query):
                 rows[row.note_id].append(row)
         return rows
+
+    async def add_note(self, note: Note, rows: list[NoteRow]) -> None:
+        """Stage a note and its rows (the note first: its rows reference it)."""
+        self.add(note)
+        await self.flush()
+        self.add_all(rows)
+
+    def append_to_access_log(self, entry: AccessLogEntry) -> None:
+        """Stage an access-log row; it is committed with the read or refusal it records."""
+        self.add(entry)

@@ -2,11 +2,11 @@
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from personnummer import personnummer
 
-from services.common.clock import today
 from services.common.convert import check_printable
 from services.common.errors import InvalidArgument
 
@@ -39,8 +39,8 @@ class AccessAction(StrEnum):
     WRITE_NOTE = "write_note"
 
 
-def normalise_personnummer(value: str, field: str = "personnummer") -> str:
-    """Twelve digits (YYYYMMDDNNNN) of a valid personnummer or samordningsnummer.
+def normalise_personnummer(value: str, *, today: date, field: str = "personnummer") -> str:
+    """Twelve digits (YYYYMMDDNNNN) of a valid personnummer or samordningsnummer born no later than `today`.
 
     The message never repeats the number: it is personal data and error texts end up in logs.
     """
@@ -48,15 +48,26 @@ def normalise_personnummer(value: str, field: str = "personnummer") -> str:
     if not PERSONNUMMER_FORM.fullmatch(value):
         raise InvalidArgument(f"{field} is not a valid personnummer or samordningsnummer", field=field)
     try:
-        parsed = personnummer.parse(value)
+        parsed = personnummer.parse(with_century(value, today))
         born = parsed.get_date()
     except (personnummer.PersonnummerException, ValueError, TypeError, OverflowError):
         raise InvalidArgument(
             f"{field} is not a valid personnummer or samordningsnummer", field=field
         ) from None
-    if born > today():
+    if born > today:
         raise InvalidArgument(f"{field} has a birth date in the future", field=field)
     return parsed.format(True)
+
+
+def with_century(value: str, today: date) -> str:
+    """The twelve digits of a well-formed number: ten digits are born within the hundred years up to `today`, or
+    before them with a '+' (the parser would read the century off the real clock)."""
+    digits = value.replace("-", "").replace("+", "")
+    if len(digits) == 12:
+        return digits
+    base = today.year - (100 if "+" in value else 0)
+    year = base - (base - int(digits[:2])) % 100
+    return f"{year // 100}{digits}"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
 from services.records.adapters.clients import AuthzClient, IdentityClient
 from services.records.adapters.orm import KIT
+from services.records.adapters.repository import RecordsRepository
 from services.records.entrypoints.grpc_servicer import RecordsServicer
 from services.records.settings import RecordsSettings
 
@@ -14,7 +15,7 @@ NAME = "records"
 
 
 async def build_runtime(settings: RecordsSettings) -> ServiceRuntime:
-    ctx = await open_service(NAME, settings, KIT)
+    ctx = await open_service(NAME, settings, KIT, repositories=RecordsRepository)
     authz_channel = open_channel(settings.authz_addr)
     identity_channel = open_channel(settings.identity_addr)
     timeout = settings.grpc_call_timeout_seconds

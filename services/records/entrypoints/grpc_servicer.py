@@ -3,6 +3,7 @@
 from elevhalsa.records.v1 import records_pb2 as pb
 from elevhalsa.records.v1 import records_pb2_grpc
 
+from services.common import clock
 from services.common.auth import current_caller
 from services.common.convert import (
     date_from_proto,
@@ -12,55 +13,50 @@ from services.common.convert import (
     required_text,
     timestamp,
 )
-from services.common.errors import InvalidArgument
+from services.common.enums import ProtoEnum
 from services.common.service import ServiceContext
 from services.records.adapters.clients import AuthzClient, IdentityClient
 from services.records.adapters.orm import Folder, Note, NoteRow, Student
-from services.records.domain.model import NoteRowValue, RowType, normalise_personnummer
+from services.records.domain.model import NoteRowValue, NoteStatus, RowType, normalise_personnummer
 from services.records.service_layer import handlers
 
-ROW_TYPES = {pb.ROW_TYPE_FREE_TEXT: RowType.FREE_TEXT}
-ROW_TYPES_TO_PROTO = {value: key for key, value in ROW_TYPES.items()}
-STATUSES = {"draft": pb.NOTE_STATUS_DRAFT, "signed": pb.NOTE_STATUS_SIGNED}
+ROW_TYPES = ProtoEnum(pb.RowType, RowType)
+NOTE_STATUSES = ProtoEnum(pb.NoteStatus, NoteStatus)
 
 
 class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     def __init__(self, ctx: ServiceContext, authz: AuthzClient, identity: IdentityClient):
-        self._ctx = ctx
+        self._units = ctx.unit_of_work
         self._authz = authz
         self._identity = identity
 
     async def CreateFolder(self, request, context):
         name = required_text(request.name, "name")
-        async with self._ctx.unit_of_work() as uow:
-            folder, token = await handlers.create_folder(
-                uow, current_caller(), name, request.group_notes_allowed
-            )
+        folder, token = await handlers.create_folder(
+            self._units, current_caller(), name, request.group_notes_allowed
+        )
         return pb.CreateFolderResponse(folder=folder_to_proto(folder), consistency_token=token)
 
     async def ListFolders(self, request, context):
-        async with self._ctx.unit_of_work() as uow:
-            folders = await handlers.repository(uow, current_caller()).folders()
+        folders = await handlers.list_folders(self._units, current_caller())
         return pb.ListFoldersResponse(folders=[folder_to_proto(f) for f in folders])
 
     async def CreateStudent(self, request, context):
         new = handlers.NewStudent(
             unit_id=parse_uuid(request.unit_id, "unit_id"),
-            personnummer=normalise_personnummer(request.personnummer),
+            personnummer=normalise_personnummer(request.personnummer, today=clock.today()),
             first_name=required_text(request.first_name, "first_name"),
             last_name=required_text(request.last_name, "last_name"),
             protected_identity=request.protected_identity,
         )
-        async with self._ctx.unit_of_work() as uow:
-            student, token = await handlers.create_student(uow, current_caller(), self._identity, new)
+        student, token = await handlers.create_student(self._units, current_caller(), self._identity, new)
         return pb.CreateStudentResponse(student=student_to_proto(student), consistency_token=token)
 
     async def GetStudent(self, request, context):
         student_id = parse_id(request.student_id, "student_id", "student")
-        async with self._ctx.unit_of_work() as uow:
-            student = await handlers.get_student(
-                uow, current_caller(), self._authz, student_id, request.consistency_token
-            )
+        student = await handlers.get_student(
+            self._units, current_caller(), self._authz, student_id, request.consistency_token
+        )
         return student_to_proto(student)
 
     async def WriteNote(self, request, context):
@@ -68,33 +64,29 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         folder_id = parse_id(request.folder_id, "folder_id", "folder")
         rows = [row_value(row, index) for index, row in enumerate(request.rows)]
         event_date = date_from_proto(request.event_date, "event_date")
-        async with self._ctx.unit_of_work() as uow:
-            note, note_rows, token = await handlers.write_note(
-                uow,
-                current_caller(),
-                self._authz,
-                student_id,
-                folder_id,
-                event_date,
-                rows,
-                request.consistency_token,
-            )
+        note, note_rows, token = await handlers.write_note(
+            self._units,
+            current_caller(),
+            self._authz,
+            student_id,
+            folder_id,
+            event_date,
+            rows,
+            request.consistency_token,
+        )
         return pb.WriteNoteResponse(note=note_to_proto(note, note_rows), consistency_token=token)
 
     async def ListNotes(self, request, context):
         student_id = parse_id(request.student_id, "student_id", "student")
         folder_id = parse_id(request.folder_id, "folder_id", "folder")
-        async with self._ctx.unit_of_work() as uow:
-            notes = await handlers.list_notes(
-                uow, current_caller(), self._authz, student_id, folder_id, request.consistency_token
-            )
+        notes = await handlers.list_notes(
+            self._units, current_caller(), self._authz, student_id, folder_id, request.consistency_token
+        )
         return pb.ListNotesResponse(notes=[note_to_proto(note, rows) for note, rows in notes])
 
 
 def row_value(row: pb.NoteRow, index: int) -> NoteRowValue:
-    row_type = ROW_TYPES.get(row.row_type or pb.ROW_TYPE_FREE_TEXT)
-    if row_type is None:
-        raise InvalidArgument(f"rows[{index}].row_type is not supported", field=f"rows[{index}].row_type")
+    row_type = ROW_TYPES.to_domain(row.row_type, f"rows[{index}].row_type", default=RowType.FREE_TEXT)
     return NoteRowValue(heading=row.heading, row_type=row_type, text=row.text)
 
 
@@ -122,12 +114,10 @@ def note_to_proto(note: Note, rows: list[NoteRow]) -> pb.Note:
         author_id=str(note.author_id),
         created_at=timestamp(note.created_at),
         event_date=date_to_proto(note.event_date),
-        status=STATUSES[note.status],
+        status=NOTE_STATUSES.number(note.status),
         case_id=str(note.case_id) if note.case_id else "",
         rows=[
-            pb.NoteRow(
-                heading=r.heading, row_type=ROW_TYPES_TO_PROTO[r.row_type], text=r.value.get("text", "")
-            )
+            pb.NoteRow(heading=r.heading, row_type=ROW_TYPES.number(r.row_type), text=r.value.get("text", ""))
             for r in rows
         ],
     )

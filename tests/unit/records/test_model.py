@@ -1,6 +1,7 @@
 """Records' rules: personnummer and the rows of a note."""
 
 import re
+from datetime import date
 
 import pytest
 
@@ -14,6 +15,8 @@ from services.records.domain.model import (
     check_rows,
     normalise_personnummer,
 )
+
+TODAY = date(2026, 11, 28)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +43,7 @@ from services.records.domain.model import (
     ],
 )
 def test_a_valid_personnummer_is_stored_as_twelve_digits(value, twelve_digits):
-    assert normalise_personnummer(value) == twelve_digits
+    assert normalise_personnummer(value, today=TODAY) == twelve_digits
 
 
 @pytest.mark.parametrize(
@@ -50,13 +53,13 @@ def test_a_valid_personnummer_is_stored_as_twelve_digits(value, twelve_digits):
 )
 def test_an_invalid_personnummer_is_refused_naming_the_field(value):
     with pytest.raises(InvalidArgument) as caught:
-        normalise_personnummer(value, field="students[3].personnummer")
+        normalise_personnummer(value, today=TODAY, field="students[3].personnummer")
     assert caught.value.field == "students[3].personnummer"
 
 
 def test_the_refusal_of_a_personnummer_never_repeats_its_digits():
     with pytest.raises(InvalidArgument) as caught:
-        normalise_personnummer("19850709-9804")
+        normalise_personnummer("19850709-9804", today=TODAY)
     text = str(caught.value)
     assert not re.search(r"\d{4}", text)
     assert "850709" not in text and "9804" not in text
@@ -104,5 +107,15 @@ def test_a_too_long_text_is_refused_naming_that_row():
 
 def test_a_personnummer_with_a_birth_date_in_the_future_is_refused():
     with pytest.raises(InvalidArgument) as refused:
-        normalise_personnummer("20500101-1237")
+        normalise_personnummer("20500101-1237", today=TODAY)
     assert refused.value.field == "personnummer" and "1237" not in refused.value.message
+
+
+def test_a_personnummer_born_today_is_accepted():
+    assert normalise_personnummer("20500101-1237", today=date(2050, 1, 1)) == "205001011237"
+
+
+def test_ten_digits_are_read_in_the_century_that_puts_the_birth_within_a_hundred_years_of_today():
+    assert normalise_personnummer("121212-1212", today=date(2011, 1, 1)) == "191212121212"
+    assert normalise_personnummer("121212-1212", today=TODAY) == "201212121212"
+    assert normalise_personnummer("121212+1212", today=TODAY) == "191212121212"
