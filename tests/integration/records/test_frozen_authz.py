@@ -67,7 +67,7 @@ async def frozen_authz():
 async def records(services, frozen_authz):
     """A records process that asks the frozen authz, with the test database pool (a handful of connections)."""
     settings = RecordsSettings(
-        **services.common(),
+        **services.common("records"),
         identity_addr=services.address("identity"),
         authz_addr=f"127.0.0.1:{frozen_authz.port}",
         grpc_call_timeout_seconds=AUTHZ_DEADLINE_SECONDS,
