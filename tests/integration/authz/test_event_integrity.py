@@ -17,6 +17,7 @@ from elevhalsa.identity.v1 import identity_pb2 as ipb
 from sqlalchemy import select
 
 from services.authz.adapters.orm import KIT as AUTHZ_KIT
+from services.authz.adapters.orm import KnownFolder
 from services.common.consistency import ConsistencyToken
 from services.common.consumer import read_position
 from services.common.db import session_factory
@@ -102,10 +103,10 @@ async def publish_forged(js, org_id: str, revision: int) -> events_pb2.UserChang
     return forged
 
 
-def replay_org(database_url: str, org_id: str) -> dict:
+def replay_org(database_url: str, org_id: str, service: str = "identity") -> dict:
     """The operator's command, as a process of its own."""
     result = subprocess.run(
-        [sys.executable, "-m", "services.identity", "replay-org", org_id],
+        [sys.executable, "-m", f"services.{service}", "replay-org", org_id],
         env=dict(os.environ, DATABASE_URL=database_url),
         cwd=REPO,
         capture_output=True,
@@ -162,3 +163,22 @@ async def test_a_forged_event_quarantines_its_organisation_until_replay_org_rebu
     assert await check(org, school["token"], school, after)
     assert await quarantined(engine, org.org_id) == []
     assert await authz_position(engine, org.org_id) == await identity_revision(engine, org.org_id)
+
+
+async def test_a_records_replay_rebuilds_the_organisations_folders_and_leaves_identitys_facts(
+    services, engine, database_url
+):
+    org = await new_org(services)
+    school = await school_of(org)
+    stray = uuid.uuid4()  # a folder authz knows of that records does not have
+    async with session_factory(engine)() as session, session.begin():
+        session.add(KnownFolder(org_id=uuid.UUID(org.org_id), folder_id=stray))
+
+    replayed = replay_org(database_url, org.org_id, "records")
+    after = ConsistencyToken(org.org_id, {"records": replayed["last_revision"]}).encode()
+    assert await check(org, school["token"], school, after)
+    async with session_factory(engine)() as session:
+        folders = await session.scalars(
+            select(KnownFolder.folder_id).where(KnownFolder.org_id == uuid.UUID(org.org_id))
+        )
+        assert set(folders) == {uuid.UUID(school["folder"].id)}
