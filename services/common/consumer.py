@@ -1,22 +1,24 @@
 """A durable, idempotent JetStream consumer: effects, inbox and positions in one transaction, ack after commit."""
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from elevhalsa.common.v1.envelope_pb2 import EventEnvelope
 from google.protobuf.message import Message
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.db import KitTables
-from services.common.events import StreamSpec, ensure_stream, source_of
+from services.common.events import StreamSpec, ensure_stream, is_replay_marker, source_of
 from services.common.telemetry import message_span
 from services.common.waiting import until_set, wait_or_stop
 
@@ -25,11 +27,16 @@ tracer = trace.get_tracer(__name__)
 
 # Applies a batch of new events, in stream order, inside the consumer's transaction.
 Projection = Callable[[AsyncSession, list[Message]], Awaitable[None]]
+# Forgets what the projection built from one source for one organisation, before a replay rebuilds it.
+Reset = Callable[[AsyncSession, str, str], Awaitable[None]]
 # Called after commit with {(source, org_id): revision} of what the batch applied.
 AppliedCallback = Callable[[dict[tuple[str, str], int]], None]
 
 FETCH_TIMEOUT_SECONDS = 1.0
-ACK_WAIT_SECONDS = 60.0
+# A short ack wait, so that the batch of a consumer that died is delivered again within seconds; a live
+# consumer keeps its batch by reporting progress every HEARTBEAT_SECONDS while it applies or retries it.
+ACK_WAIT_SECONDS = 5.0
+HEARTBEAT_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
 DEFERRED_REDELIVERY_SECONDS = 1.0
 
@@ -46,6 +53,7 @@ class EventConsumer:
         durable: str,
         event_types: dict[str, type[Message]],
         projection: Projection,
+        reset: Reset,
         sessions: async_sessionmaker[AsyncSession],
         kit: KitTables,
         on_applied: AppliedCallback | None = None,
@@ -57,6 +65,7 @@ class EventConsumer:
         self._durable = durable
         self._event_types = event_types
         self._projection = projection
+        self._reset = reset
         self._sessions = sessions
         self._kit = kit
         self._on_applied = on_applied
@@ -90,36 +99,50 @@ class EventConsumer:
     async def _subscribe(self):
         await ensure_stream(self._js, self._stream)
         config = ConsumerConfig(
+            name=self._durable,
             durable_name=self._durable,
+            filter_subject=self._stream.subjects[0],
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=ACK_WAIT_SECONDS,
             max_ack_pending=self._batch_size,
         )
-        return await self._js.pull_subscribe(
-            self._stream.subjects[0], durable=self._durable, stream=self._stream.name, config=config
+        # Creates the durable consumer, or brings an existing one's ack wait up to date.
+        await self._js.add_consumer(self._stream.name, config=config)
+        return await self._js.pull_subscribe_bind(
+            durable=self._durable, stream=self._stream.name, name=self._durable
         )
 
     async def _apply_until_done(self, messages: list, stop: asyncio.Event) -> None:
-        delay = 0.5
-        while True:
-            try:
-                outcome = await self.apply(messages)
-                break
-            except Exception:
-                log.exception(
-                    "consumer %s failed to apply %d event(s); retrying", self._durable, len(messages)
-                )
-                await settle(messages, "in_progress")
-                await wait_or_stop(stop, delay)
-                if stop.is_set():
-                    return
-                delay = min(delay * 2, MAX_RETRY_SECONDS)
+        heartbeat = asyncio.create_task(keep_in_progress(messages))
+        try:
+            outcome = await self._retry_until_applied(messages, stop)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        if outcome is None:
+            return
         deferred = {id(message) for message in outcome.deferred}
         await settle([m for m in messages if id(m) not in deferred], "ack")
         await settle(outcome.deferred, "nak", delay=DEFERRED_REDELIVERY_SECONDS)
         if self._on_applied and outcome.positions:
             self._on_applied(outcome.positions)
+
+    async def _retry_until_applied(self, messages: list, stop: asyncio.Event) -> "BatchOutcome | None":
+        """The batch's outcome, or None if stopped first."""
+        delay = 0.5
+        while True:
+            try:
+                return await self.apply(messages)
+            except Exception:
+                log.exception(
+                    "consumer %s failed to apply %d event(s); retrying", self._durable, len(messages)
+                )
+                await wait_or_stop(stop, delay)
+                if stop.is_set():
+                    return None
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
 
     async def apply(self, messages: list) -> "BatchOutcome":
         """Apply a batch in one transaction: per organisation, only the next revision, in order."""
@@ -127,31 +150,74 @@ class EventConsumer:
             return BatchOutcome({}, [])
         events = [(message, self._decode(message)) for message in messages]
         async with self._sessions() as session, session.begin():
-            current = await self._lock_positions(session, {key_of(m, e) for m, e in events})
-            plan = sequence(events, current)
-            if plan.deferred:
+            keys = {key_of(m, e) for m, e in events}
+            current = await self._lock_positions(session, keys)
+            plan = sequence(
+                events,
+                current,
+                known=await self._in_inbox(session, events),
+                quarantined=await self._quarantined(session, keys),
+            )
+            self._warn_about(plan)
+            await self._record_in_inbox(session, plan.in_order + plan.dropped)
+            await self._apply_in_order(session, plan.in_order)
+            await self._write_quarantine(session, plan.quarantine)
+            moved = {key: rev for key, rev in plan.positions.items() if rev != current[key]}
+            await self._write_positions(session, moved)
+        for conflict in plan.conflicts:
+            alert(conflict)
+        return BatchOutcome(moved, [m for m, _ in plan.deferred])
+
+    def _warn_about(self, plan: "Sequenced") -> None:
+        if plan.deferred:
+            log.warning(
+                "consumer %s holds back %d event(s) until the revisions before them arrive",
+                self._durable,
+                len(plan.deferred),
+            )
+        if plan.dropped:
+            log.warning(
+                "consumer %s drops %d event(s) of quarantined organisations", self._durable, len(plan.dropped)
+            )
+        for message, event in plan.in_order:
+            if isinstance(event, EventEnvelope):
                 log.warning(
-                    "consumer %s holds back %d event(s) until the revisions before them arrive",
+                    "consumer %s skips an event of unknown type %s (organisation %s, revision %d)",
                     self._durable,
-                    len(plan.deferred),
+                    message.subject,
+                    event.meta.org_id,
+                    event.meta.revision,
                 )
-            fresh_ids = await self._record_in_inbox(session, plan.in_order)
-            fresh = [(m, e) for m, e in plan.in_order if e.meta.event_id in fresh_ids]
-            if fresh:
-                await self._project(session, fresh)
-            advanced = {key: rev for key, rev in plan.positions.items() if rev > current[key]}
-            await self._write_positions(session, advanced)
-        return BatchOutcome(advanced, [m for m, _ in plan.deferred])
+
+    async def _apply_in_order(self, session: AsyncSession, in_order: list) -> None:
+        """Project the events; a replay marker first projects what came before it, then resets."""
+        pending = []
+        for message, event in in_order:
+            if is_replay_marker(event):
+                await self._project(session, pending)
+                pending = []
+                source, org_id = key_of(message, event)
+                await self._reset(session, source, org_id)
+                log.warning(
+                    "consumer %s rebuilds organisation %s from %s's replay at revision %d",
+                    self._durable,
+                    org_id,
+                    source,
+                    event.meta.revision,
+                )
+            elif not isinstance(event, EventEnvelope):
+                pending.append((message, event))
+        await self._project(session, pending)
 
     def _decode(self, message) -> Message:
-        cls = self._event_types.get(message.subject)
-        if cls is None:
-            raise ValueError(f"no event type is known for subject {message.subject}")
-        return cls.FromString(message.data)
+        """The event; one of an unknown type as its envelope, so that its revision still counts."""
+        return self._event_types.get(message.subject, EventEnvelope).FromString(message.data)
 
     async def _project(self, session: AsyncSession, fresh: list) -> None:
         """One consumer span per event, in the trace of the request that caused it; then the batch's effect,
         in a span linked to all of them."""
+        if not fresh:
+            return
         links = []
         for message, event in fresh:
             with message_span(
@@ -166,16 +232,70 @@ class EventConsumer:
         with tracer.start_as_current_span(f"{self._durable} apply {len(fresh)} event(s)", links=links):
             await self._projection(session, [event for _, event in fresh])
 
-    async def _record_in_inbox(self, session: AsyncSession, events: list) -> set[str]:
-        """Insert the event ids; returns the ids that were not there before."""
+    async def _record_in_inbox(self, session: AsyncSession, events: list) -> None:
+        """Insert the event ids with the revision each was applied (or dropped) as."""
         if not events:
-            return set()
-        rows = [{"event_id": uuid.UUID(e.meta.event_id), "subject": m.subject} for m, e in events]
+            return
+        rows = [
+            {
+                "event_id": uuid.UUID(e.meta.event_id),
+                "subject": m.subject,
+                "source": source_of(m.subject),
+                "org_id": uuid.UUID(e.meta.org_id),
+                "revision": e.meta.revision,
+            }
+            for m, e in events
+        ]
+        await session.execute(pg_insert(self._kit.inbox).values(rows).on_conflict_do_nothing())
+
+    async def _in_inbox(self, session: AsyncSession, events: list) -> set[str]:
+        """The ids among the events that were consumed before."""
         inbox = self._kit.inbox
-        inserted = await session.execute(
-            pg_insert(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+        ids = {uuid.UUID(e.meta.event_id) for _, e in events}
+        found = await session.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids)))
+        return {str(event_id) for event_id in found}
+
+    async def _quarantined(self, session: AsyncSession, keys: set[tuple[str, str]]) -> set:
+        table = self._kit.quarantine
+        pairs = [(source, uuid.UUID(org)) for source, org in keys]
+        rows = await session.execute(
+            select(table.c.source, table.c.org_id).where(tuple_(table.c.source, table.c.org_id).in_(pairs))
         )
-        return {str(event_id) for event_id in inserted.scalars()}
+        return {(source, str(org_id)) for source, org_id in rows}
+
+    async def _write_quarantine(self, session: AsyncSession, quarantine: dict) -> None:
+        """Quarantine organisations with a conflict; lift it for those a replay rebuilds."""
+        table = self._kit.quarantine
+        for (source, org_id), conflict in sorted(quarantine.items()):
+            where = (table.c.source == source, table.c.org_id == uuid.UUID(org_id))
+            if conflict is None:
+                await session.execute(delete(table).where(*where))
+                continue
+            applied = conflict.applied_event_id or await self._applied_at(session, conflict)
+            row = {
+                "source": source,
+                "org_id": uuid.UUID(org_id),
+                "revision": conflict.revision,
+                "applied_event_id": uuid.UUID(applied) if applied else None,
+                "seen_event_id": uuid.UUID(conflict.seen_event_id),
+            }
+            await session.execute(pg_insert(table).values(row).on_conflict_do_nothing())
+
+    async def _applied_at(self, session: AsyncSession, conflict: "Conflict") -> str | None:
+        """The id of the event applied at the conflict's revision, if the inbox recorded it."""
+        inbox = self._kit.inbox
+        source, org_id = conflict.key
+        event_id = await session.scalar(
+            select(inbox.c.event_id)
+            .where(
+                inbox.c.source == source,
+                inbox.c.org_id == uuid.UUID(org_id),
+                inbox.c.revision == conflict.revision,
+                inbox.c.event_id != uuid.UUID(conflict.seen_event_id),
+            )
+            .limit(1)
+        )
+        return str(event_id) if event_id else None
 
     async def _lock_positions(self, session: AsyncSession, keys: set[tuple[str, str]]) -> dict:
         """The applied revision per (source, org), locked until commit so that replicas take turns."""
@@ -202,14 +322,27 @@ class EventConsumer:
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    positions: dict[tuple[str, str], int]  # what the batch advanced to
+    positions: dict[tuple[str, str], int]  # where the batch moved positions to
     deferred: list  # messages that must wait for earlier revisions
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A different event at a revision already applied: forged, or revisions reused after a restore."""
+
+    key: tuple[str, str]  # (source, org_id)
+    revision: int
+    applied_event_id: str | None  # when applied in the same batch; otherwise looked up in the inbox
+    seen_event_id: str
 
 
 @dataclass
 class Sequenced:
     in_order: list = field(default_factory=list)  # (message, event) to apply, in revision order
     deferred: list = field(default_factory=list)  # (message, event) after a gap
+    dropped: list = field(default_factory=list)  # (message, event) of quarantined organisations
+    conflicts: list = field(default_factory=list)  # Conflict, in the order they were found
+    quarantine: dict = field(default_factory=dict)  # (source, org) → Conflict to quarantine, None to lift
     positions: dict = field(default_factory=dict)  # (source, org) → revision after applying in_order
 
 
@@ -217,21 +350,71 @@ def key_of(message, event) -> tuple[str, str]:
     return source_of(message.subject), event.meta.org_id
 
 
-def sequence(events: list, current: dict[tuple[str, str], int]) -> Sequenced:
-    """Which events to apply now. Per (source, org) revisions are applied one after another: a revision
-    already applied is a duplicate, and one beyond the next waits, so the read model never claims a
-    revision whose predecessors it has not applied (a late grant can never undo a revoke)."""
+def sequence(
+    events: list,
+    current: dict[tuple[str, str], int],
+    known: set[str] = frozenset(),
+    quarantined: set[tuple[str, str]] = frozenset(),
+) -> Sequenced:
+    """Which events to apply now. Per (source, org) revisions are applied one after another: an event
+    consumed before (`known`) is a duplicate, one beyond the next waits, so the read model never claims a
+    revision whose predecessors it has not applied (a late grant can never undo a revoke). A different
+    event at a revision already applied means the model can no longer be trusted: the organisation is
+    quarantined and its events are dropped until a replay marker starts its rebuild."""
     plan = Sequenced(positions=dict(current))
+    untrusted, seen, applied_here = set(quarantined), set(known), {}
     for message, event in sorted(events, key=lambda item: (*key_of(*item), item[1].meta.revision)):
-        key, revision = key_of(message, event), event.meta.revision
-        if revision <= plan.positions[key]:
+        key, revision, event_id = key_of(message, event), event.meta.revision, event.meta.event_id
+        if event_id in seen:
             continue
-        if revision == plan.positions[key] + 1:
+        seen.add(event_id)
+        if is_replay_marker(event) and (key in untrusted or revision <= plan.positions[key] + 1):
+            if key in untrusted or key in plan.quarantine:
+                plan.quarantine[key] = None
+            untrusted.discard(key)
             plan.in_order.append((message, event))
             plan.positions[key] = revision
+        elif key in untrusted:
+            plan.dropped.append((message, event))
+        elif revision <= plan.positions[key]:
+            conflict = Conflict(key, revision, applied_here.get((key, revision)), event_id)
+            plan.conflicts.append(conflict)
+            plan.quarantine[key] = conflict
+            untrusted.add(key)
+            plan.dropped.append((message, event))
+        elif revision == plan.positions[key] + 1:
+            plan.in_order.append((message, event))
+            plan.positions[key] = revision
+            applied_here[(key, revision)] = event_id
         else:
             plan.deferred.append((message, event))
     return plan
+
+
+def alert(conflict: Conflict) -> None:
+    """Tell the operator which organisation is quarantined and how to rebuild it."""
+    source, org_id = conflict.key
+    log.error(
+        "EVENT CONFLICT: organisation %s received a different %s event (%s) at revision %d, which was "
+        "already applied (event %s). It may be forged, or %s's revisions were reused after a restore. "
+        "Answers for the organisation fail closed until it is rebuilt; run: python -m services.%s "
+        "replay-org %s",
+        org_id,
+        source,
+        conflict.seen_event_id,
+        conflict.revision,
+        conflict.applied_event_id or "unknown",
+        source,
+        source,
+        org_id,
+    )
+
+
+async def keep_in_progress(messages: list) -> None:
+    """Until cancelled, tell JetStream the messages are being worked on, so it does not deliver them again."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        await settle(messages, "in_progress")
 
 
 async def settle(messages: list, how: str, **options) -> None:

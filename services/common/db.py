@@ -80,6 +80,7 @@ class KitTables:
     revisions: Table  # per organisation: the revision of the latest event this service published
     inbox: Table  # ids of events this service has consumed, written with their effect
     positions: Table  # per source service and organisation: the highest revision consumed
+    quarantine: Table  # (source, organisation) whose events disagree with what was applied: not trusted
 
     @property
     def schema(self) -> str:
@@ -113,6 +114,11 @@ def kit_tables(metadata: MetaData) -> KitTables:
         Column("event_id", UUID(as_uuid=True), primary_key=True),
         Column("subject", Text, nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # Which revision the event was applied as; empty for events consumed before this was recorded.
+        Column("source", Text),
+        Column("org_id", UUID(as_uuid=True)),
+        Column("revision", BigInteger),
+        Index("ix_inbox_source_org_id_revision", "source", "org_id", "revision"),
     )
     positions = Table(
         "positions",
@@ -122,7 +128,20 @@ def kit_tables(metadata: MetaData) -> KitTables:
         Column("revision", BigInteger, nullable=False),
         PrimaryKeyConstraint("source", "org_id"),
     )
-    return KitTables(outbox=outbox, revisions=revisions, inbox=inbox, positions=positions)
+    quarantine = Table(
+        "quarantine",
+        metadata,
+        Column("source", Text, nullable=False),
+        Column("org_id", UUID(as_uuid=True), nullable=False),
+        Column("revision", BigInteger, nullable=False),
+        Column("applied_event_id", UUID(as_uuid=True)),
+        Column("seen_event_id", UUID(as_uuid=True), nullable=False),
+        Column("detected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("source", "org_id"),
+    )
+    return KitTables(
+        outbox=outbox, revisions=revisions, inbox=inbox, positions=positions, quarantine=quarantine
+    )
 
 
 def outbox_channel(schema: str) -> str:

@@ -42,6 +42,14 @@ def source_of(subject: str) -> str:
     return parts[1] if len(parts) > 2 else ""
 
 
+REPLAY_MARKER = "OrganisationReplayStarted"
+
+
+def is_replay_marker(event: Message) -> bool:
+    """Whether the event starts a rebuild of an organisation (the source's OrganisationReplayStarted)."""
+    return event.DESCRIPTOR.name == REPLAY_MARKER
+
+
 def event_types(*modules: ModuleType) -> dict[str, type[Message]]:
     """Subject → message class for every event defined in the given *_pb2 modules."""
     registry = {}

@@ -108,3 +108,33 @@ def drop_kit_tables_v1(op, schema: str) -> None:
     """Undo `create_kit_tables_v1`."""
     for table in ("positions", "inbox", "revisions", "outbox"):
         op.drop_table(table, schema=schema)
+
+
+def create_kit_tables_v2(op, schema: str) -> None:
+    """Version 2 on top of version 1: the inbox records each event's revision; the quarantine table."""
+    uuid = postgresql.UUID(as_uuid=True)
+    op.add_column("inbox", sa.Column("source", sa.Text), schema=schema)
+    op.add_column("inbox", sa.Column("org_id", uuid), schema=schema)
+    op.add_column("inbox", sa.Column("revision", sa.BigInteger), schema=schema)
+    op.create_index(
+        "ix_inbox_source_org_id_revision", "inbox", ["source", "org_id", "revision"], schema=schema
+    )
+    op.create_table(
+        "quarantine",
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("org_id", uuid, nullable=False),
+        sa.Column("revision", sa.BigInteger, nullable=False),
+        sa.Column("applied_event_id", uuid),
+        sa.Column("seen_event_id", uuid, nullable=False),
+        sa.Column("detected_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")),
+        sa.PrimaryKeyConstraint("source", "org_id", name="pk_quarantine"),
+        schema=schema,
+    )
+
+
+def drop_kit_tables_v2(op, schema: str) -> None:
+    """Undo `create_kit_tables_v2`, back to version 1."""
+    op.drop_table("quarantine", schema=schema)
+    op.drop_index("ix_inbox_source_org_id_revision", table_name="inbox", schema=schema)
+    for column in ("revision", "org_id", "source"):
+        op.drop_column("inbox", column, schema=schema)

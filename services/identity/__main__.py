@@ -1,4 +1,5 @@
-"""python -m services.identity [serve | migrate | bootstrap --org NAME --admin-email E --admin-password P]"""
+"""python -m services.identity [serve | migrate | bootstrap --org NAME --admin-email E --admin-password P |
+replay-org ORG_ID]"""
 
 import asyncio
 import json
@@ -46,5 +47,20 @@ async def bootstrap(args):
         await engine.dispose()
 
 
+def replay_org_command(parser):
+    from elevhalsa.identity.v1 import events_pb2
+
+    from services.common.replay import replay_command
+    from services.identity.adapters.orm import KIT
+    from services.identity.service_layer.replay import current_state
+
+    return replay_command(NAME, KIT, events_pb2.OrganisationReplayStarted, current_state)(parser)
+
+
 if __name__ == "__main__":
-    service_main(NAME, IdentitySettings, build_runtime, {"bootstrap": bootstrap_command})
+    service_main(
+        NAME,
+        IdentitySettings,
+        build_runtime,
+        {"bootstrap": bootstrap_command, "replay-org": replay_org_command},
+    )

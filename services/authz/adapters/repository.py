@@ -8,28 +8,46 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.authz.adapters.orm import Grant, KnownFolder, KnownRole
 from services.authz.domain.model import Access, AssignmentFact, GrantRule, Restriction, Subject
+from services.common.errors import Unavailable
 
-# One round trip for everything a decision needs: the user, their assignments, the grants of those
-# roles, and whether the asked-about unit is the organisation's (for all-units assignments).
+# One round trip for everything a decision needs: whether the organisation's read model is trusted, whether
+# the asked-about unit is the organisation's (for all-units assignments), the user, their assignments, and
+# the grants of those roles. The first two come in every row, also when the user is unknown.
 SUBJECT_QUERY = text(
     """
-    SELECT u.active, a.role_id, a.unit_id, a.valid_from, a.valid_to, g.folder_id, g.access, g.restriction,
-           EXISTS (SELECT 1 FROM authz.units k WHERE k.org_id = :org AND k.unit_id = :unit) AS unit_known
-    FROM authz.users u
+    SELECT k.quarantined, k.unit_known,
+           u.active, a.role_id, a.unit_id, a.valid_from, a.valid_to, g.folder_id, g.access, g.restriction
+    FROM (
+        SELECT EXISTS (SELECT 1 FROM authz.quarantine q WHERE q.org_id = :org) AS quarantined,
+               EXISTS (SELECT 1 FROM authz.units n WHERE n.org_id = :org AND n.unit_id = :unit) AS unit_known
+    ) k
+    LEFT JOIN authz.users u ON u.org_id = :org AND u.user_id = :user
     LEFT JOIN authz.assignments a ON a.org_id = u.org_id AND a.user_id = u.user_id
     LEFT JOIN authz.grants g ON g.org_id = a.org_id AND g.role_id = a.role_id
-    WHERE u.org_id = :org AND u.user_id = :user
     """
 )
+
+
+class OrganisationQuarantined(Unavailable):
+    """The organisation's read model received events that contradict it: no answer until it is rebuilt."""
+
+    def __init__(self):
+        super().__init__(
+            "authorization data of this organisation is being repaired; no decisions until it is rebuilt"
+        )
 
 
 async def load_subject(
     conn: AsyncConnection, org_id: uuid.UUID, user_id: uuid.UUID, unit_id: uuid.UUID
 ) -> tuple[Subject, frozenset[str]]:
-    """The user's facts, and the asked-about unit if it belongs to the organisation."""
+    """The user's facts, and the asked-about unit if it belongs to the organisation.
+
+    Raises OrganisationQuarantined rather than decide from a read model that cannot be trusted."""
     rows = (await conn.execute(SUBJECT_QUERY, {"org": org_id, "user": user_id, "unit": unit_id})).all()
-    org_units = frozenset({str(unit_id)}) if rows and rows[0].unit_known else frozenset()
-    if not rows or not rows[0].active:
+    if rows[0].quarantined:
+        raise OrganisationQuarantined()
+    org_units = frozenset({str(unit_id)}) if rows[0].unit_known else frozenset()
+    if not rows[0].active:
         return Subject(active=False, assignments=(), grants={}), org_units
     assignments, grants = set(), {}
     for row in rows:

@@ -8,7 +8,7 @@ from services.authz.adapters.orm import KIT
 from services.authz.entrypoints.grpc_servicer import AuthzServicer
 from services.authz.service_layer.decisions import Decisions
 from services.authz.service_layer.freshness import FreshnessGate
-from services.authz.service_layer.projections import project
+from services.authz.service_layer.projections import project, reset
 from services.authz.settings import AuthzSettings
 from services.common.consumer import EventConsumer
 from services.common.db import autocommit
@@ -38,6 +38,7 @@ async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
             durable=NAME,
             event_types=event_types(module),
             projection=project,
+            reset=reset,
             sessions=ctx.sessions,
             kit=KIT,
             on_applied=freshness.advanced,

@@ -108,3 +108,16 @@ async def project(session: AsyncSession, events: list) -> None:
     await upsert_all(session, KnownAssignment, ["assignment_id"], granted)
     if revoked:
         await session.execute(delete(KnownAssignment).where(KnownAssignment.assignment_id.in_(revoked)))
+
+
+# The read-model tables built from each source's events (grants are authz's own and stay).
+BUILT_FROM = {
+    "identity": (KnownAssignment, KnownUser, KnownRole, KnownUnit),
+    "records": (KnownFolder,),
+}
+
+
+async def reset(session: AsyncSession, source: str, org_id: str) -> None:
+    """Forget what the read model holds from `source` for the organisation; a replay rebuilds it."""
+    for model in BUILT_FROM.get(source, ()):
+        await session.execute(delete(model).where(model.org_id == uuid.UUID(org_id)))

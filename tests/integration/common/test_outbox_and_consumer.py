@@ -137,6 +137,10 @@ def identity_grant(assignment_id: str) -> events_pb2.AssignmentGranted:
     )
 
 
+async def forget_nothing(session, source: str, org_id: str) -> None:
+    """The reset of a projection that keeps no state."""
+
+
 async def consume_until(engine, js, stream, types, projection, org_id: str, revision: int) -> None:
     """Run a consumer until the organisation's position reaches `revision` (asserted), then stop it."""
     consumer = EventConsumer(
@@ -145,6 +149,7 @@ async def consume_until(engine, js, stream, types, projection, org_id: str, revi
         durable="test",
         event_types=types,
         projection=projection,
+        reset=forget_nothing,
         sessions=session_factory(engine),
         kit=AUTHZ_KIT,
     )

@@ -6,7 +6,7 @@ from elevhalsa.identity.v1 import events_pb2 as identity_events
 from elevhalsa.imports.v1 import events_pb2 as imports_events
 from elevhalsa.records.v1 import events_pb2 as records_events
 
-from services.common.events import StreamSpec, event_types, source_of, subject_of
+from services.common.events import StreamSpec, event_types, is_replay_marker, source_of, subject_of
 
 EVENT_MODULES = {
     "identity": identity_events,
@@ -65,6 +65,7 @@ def test_the_registry_knows_the_events_of_each_given_module_and_no_others():
         "elevhalsa.records.v1.FolderCreated",
         "elevhalsa.records.v1.StudentCreated",
         "elevhalsa.records.v1.NoteWritten",
+        "elevhalsa.records.v1.OrganisationReplayStarted",
     }
 
 
@@ -72,3 +73,12 @@ def test_the_registry_knows_the_events_of_each_given_module_and_no_others():
 def test_no_event_carries_names_e_mail_or_personnummer(service):
     for cls in event_types(EVENT_MODULES[service]).values():
         assert not {f.name for f in cls.DESCRIPTOR.fields} & PERSONAL_FIELDS, cls.DESCRIPTOR.full_name
+
+
+@pytest.mark.parametrize("service", ["identity", "records"])
+def test_the_services_with_read_models_built_from_them_publish_a_replay_marker(service):
+    registry = event_types(EVENT_MODULES[service])
+    markers = [cls for cls in registry.values() if is_replay_marker(cls())]
+    assert [cls.DESCRIPTOR.full_name for cls in markers] == [
+        f"elevhalsa.{service}.v1.OrganisationReplayStarted"
+    ]
