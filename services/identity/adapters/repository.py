@@ -66,6 +66,10 @@ class IdentityRepository(TenantRepository):
     async def users_by_ids(self, user_ids: list[uuid.UUID]) -> list[User]:
         return await self.all(self.select_of(User).where(User.id.in_(user_ids)))
 
+    async def users(self) -> list[User]:
+        """Every user of the organisation, in a stable order."""
+        return await self.all(self.select_of(User).order_by(User.id))
+
     async def imported_users(self) -> AsyncIterator[User]:
         """Users with an external id, streamed."""
         query = self.select_of(User).where(User.external_id.is_not(None)).order_by(User.id)
@@ -135,6 +139,10 @@ class IdentityRepository(TenantRepository):
         )
         row = (await self.session.execute(query)).first()
         return (row[0], row[1]) if row else None
+
+    async def organisation_exists(self) -> bool:
+        """Whether the organisation this repository serves exists."""
+        return await self.session.get(Organisation, self.org_id) is not None
 
     async def organisation_named(self, name: str) -> Organisation | None:
         """The organisation with the name, among ALL organisations: names are unique across them, and bootstrap

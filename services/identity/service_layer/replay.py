@@ -4,24 +4,21 @@ import uuid
 
 from elevhalsa.identity.v1 import events_pb2
 from google.protobuf.message import Message
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import NotFound
-from services.identity.adapters.orm import Organisation, User
 from services.identity.adapters.repository import IdentityRepository
 from services.identity.service_layer.events import assignment_granted, user_changed
 
 
 async def current_state(session: AsyncSession, org_id: uuid.UUID) -> list[Message]:
     """Units, roles, users and live assignments, in the order a consumer needs them."""
-    if await session.get(Organisation, org_id) is None:
-        raise NotFound("organisation not found", field="org_id")
     repo = IdentityRepository(session, org_id)
-    users = await session.scalars(select(User).where(User.org_id == org_id).order_by(User.id))
+    if not await repo.organisation_exists():
+        raise NotFound("organisation not found", field="org_id")
     return [
         *(events_pb2.UnitCreated(unit_id=str(unit.id), active=unit.active) for unit in await repo.units()),
         *(events_pb2.UserRoleCreated(role_id=str(role.id)) for role in await repo.roles()),
-        *(user_changed(user) for user in users),
+        *(user_changed(user) for user in await repo.users()),
         *(assignment_granted(assignment) for assignment in await repo.active_assignments()),
     ]

@@ -4,7 +4,7 @@ Credentials gain org_id (backfilled from their users) so that they too reference
 organisation.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28 12:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 SCHEMA = "identity"
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

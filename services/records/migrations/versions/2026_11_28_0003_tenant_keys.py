@@ -1,7 +1,7 @@
 """tenant keys: (org_id, id) on students, folders and notes; references between them cannot cross organisations
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28 12:00:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 SCHEMA = "records"
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
