@@ -64,27 +64,34 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return await too_large(scope, receive, send, limit)
         received = 0
+        exceeded = False
         response_started = False
 
         async def limited_receive():
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLarge()
             return message
 
-        async def tracking_send(message):
+        async def guarded_send(message):
+            # Frameworks turn a failing read into their own answer (FastAPI: 400 "error parsing the body");
+            # once the body was cut off, the answer is ours.
             nonlocal response_started
+            if exceeded and not response_started:
+                return
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except BodyTooLarge:
-            if not response_started:
-                await too_large(scope, receive, send, limit)
+            pass
+        if exceeded and not response_started:
+            await too_large(scope, receive, send, limit)
 
 
 class BodyTooLarge(Exception):
