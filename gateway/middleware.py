@@ -1,4 +1,4 @@
-"""ASGI middleware: distrust inbound trace context, bound request bodies, return the trace id."""
+"""ASGI middleware: distrust inbound trace context, bound request headers and bodies, return the trace id."""
 
 from opentelemetry import trace
 
@@ -45,6 +45,20 @@ class TraceIdHeader:
 
 def current_trace_id_of(span_context) -> bytes:
     return format(span_context.trace_id, "032x").encode()
+
+
+class HeaderCountLimit:
+    """Refuses a request with more header fields than the limit (431); the HTTP server bounds their size."""
+
+    def __init__(self, app, *, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and len(scope["headers"]) > self.limit:
+            detail = f"the request has more than {self.limit} header fields"
+            return await problem(431, detail)(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 class BodySizeLimit:
