@@ -247,7 +247,8 @@ def test_more_header_fields_than_allowed_is_431(api, tenant):
 
 
 def test_a_deeply_nested_consistency_token_is_a_400_naming_it(api, tenant, things):
-    body = '{"o":"org","r":' + "[" * 100_000 + "]" * 100_000 + "}"
+    # Deeper than the JSON parser recurses, yet small enough for the header limit.
+    body = '{"o":"org","r":' + "[" * 5_000 + "]" * 5_000 + "}"
     token = "ct1." + base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
     reply = api.call("GET", f"/api/v1/students/{things['student']['id']}", tenant.admin, consistency=token)
     assert_problem(reply, 400, "consistency_token")
