@@ -7,8 +7,10 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from gateway.clients import open_backends
 from gateway.errors import install_error_handlers
-from gateway.middleware import BodySizeLimit, DropInboundTraceContext, TraceIdHeader
+from gateway.middleware import BodySizeLimit, DropInboundTraceContext, HeaderCountLimit, TraceIdHeader
+from gateway.openapi import describe_problems
 from gateway.routes import auth, authz, identity, imports, records
+from gateway.routes.common import CALLER_ERRORS, LOGIN_ERRORS
 from gateway.settings import GatewaySettings
 from services.common.auth import TokenVerifier
 
@@ -29,8 +31,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.verifier = TokenVerifier(
         settings.auth_public_key, issuer=settings.auth_issuer, audience=settings.auth_audience
     )
-    for module in (auth, identity, authz, records, imports):
-        app.include_router(module.router)
+    # The errors each route may answer are documented here, once, not in every route module.
+    app.include_router(auth.router, responses=LOGIN_ERRORS)
+    for module in (identity, authz, records, imports):
+        app.include_router(module.router, responses=CALLER_ERRORS)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict:
@@ -38,6 +42,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         return {"status": "ok"}
 
     install_error_handlers(app)
+    describe_problems(app)
+    app.add_middleware(HeaderCountLimit, limit=settings.max_header_count)
     app.add_middleware(
         BodySizeLimit,
         default_limit=settings.max_json_body_bytes,

@@ -6,9 +6,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from gateway.middleware import BodyTooLarge
 from gateway.problems import problem
+from services.common.enums import UnknownEnumValue
 from services.common.errors import (
     AlreadyExists,
     Conflict,
@@ -23,6 +25,7 @@ from services.common.errors import (
 )
 
 log = logging.getLogger(__name__)
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 HTTP_STATUS = {
     InvalidArgument: 400,
@@ -56,11 +59,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
-        return problem(error.status_code, str(error.detail), headers=error.headers)
+        headers = error.headers
+        if error.status_code == 405:
+            # Starlette names only the methods of the first route that matched the path.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem(error.status_code, str(error.detail), headers=headers)
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, error: BodyTooLarge):
         return problem(413, "the request body is too large")
+
+    @app.exception_handler(UnknownEnumValue)
+    async def unknown_enum_value(request: Request, error: UnknownEnumValue):
+        # A service answered with a value this gateway has no name for: it is older than the service.
+        log.error("a service answered with a value the gateway does not know: %s", error)
+        return problem(500, "internal error; quote the trace id when reporting it")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):
@@ -78,3 +91,13 @@ def validation_error(error: dict) -> dict:
         "message": error.get("msg", "invalid"),
         "type": error.get("type"),
     }
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the request's path answers (asked of the routes, included routers too)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]

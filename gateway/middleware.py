@@ -1,4 +1,4 @@
-"""ASGI middleware: distrust inbound trace context, bound request bodies, return the trace id."""
+"""ASGI middleware: distrust inbound trace context, bound request headers and bodies, return the trace id."""
 
 from opentelemetry import trace
 
@@ -47,6 +47,20 @@ def current_trace_id_of(span_context) -> bytes:
     return format(span_context.trace_id, "032x").encode()
 
 
+class HeaderCountLimit:
+    """Refuses a request with more header fields than the limit (431); the HTTP server bounds their size."""
+
+    def __init__(self, app, *, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and len(scope["headers"]) > self.limit:
+            detail = f"the request has more than {self.limit} header fields"
+            return await problem(431, detail)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
 class BodySizeLimit:
     """Refuses request bodies over the limit with 413, whether or not Content-Length tells the truth."""
 
@@ -64,27 +78,34 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return await too_large(scope, receive, send, limit)
         received = 0
+        exceeded = False
         response_started = False
 
         async def limited_receive():
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLarge()
             return message
 
-        async def tracking_send(message):
+        async def guarded_send(message):
+            # Frameworks turn a failing read into their own answer (FastAPI: 400 "error parsing the body");
+            # once the body was cut off, the answer is ours.
             nonlocal response_started
+            if exceeded and not response_started:
+                return
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except BodyTooLarge:
-            if not response_started:
-                await too_large(scope, receive, send, limit)
+            pass
+        if exceeded and not response_started:
+            await too_large(scope, receive, send, limit)
 
 
 class BodyTooLarge(Exception):

@@ -16,6 +16,9 @@ class GatewaySettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     grpc_call_timeout_seconds: float = 5.0
+    # The request line and headers together (the HTTP server answers 400 beyond), and how many headers.
+    max_header_bytes: int = 16 * 1024
+    max_header_count: int = 100
     max_json_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 64 * 1024 * 1024
     log_level: str = "INFO"

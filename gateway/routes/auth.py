@@ -5,13 +5,15 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from gateway.routes.common import BackendsDep, Strict
+from services.common.email import MAX_EMAIL_LENGTH
+from services.identity.domain.model import MAX_PASSWORD_LENGTH
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 class TokenRequest(Strict):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=256)
+    email: str = Field(max_length=MAX_EMAIL_LENGTH)
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
 
 
 class TokenResponse(BaseModel):

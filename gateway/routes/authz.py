@@ -1,23 +1,26 @@
 """Role × folder grants (authz)."""
 
-from typing import Literal
-
 from elevhalsa.authz.v1 import authz_pb2 as pb
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from gateway.routes.common import BackendsDep, CallerDep, ConsistencyDep, Strict, Written, key_of, with_token
+from gateway.routes.common import (
+    BackendsDep,
+    CallerDep,
+    ConsistencyDep,
+    Strict,
+    Written,
+    names_of,
+    with_token,
+)
+from services.common.enums import ProtoEnum
 
 router = APIRouter(prefix="/api/v1", tags=["authz"])
 
-ACCESS = {"none": pb.ACCESS_NONE, "read": pb.ACCESS_READ, "read_write": pb.ACCESS_READ_WRITE}
-RESTRICTIONS = {
-    "none": pb.RESTRICTION_NONE,
-    "case_member": pb.RESTRICTION_CASE_MEMBER,
-    "case_member_notes": pb.RESTRICTION_CASE_MEMBER_NOTES,
-}
-AccessLevel = Literal["none", "read", "read_write"]
-RestrictionKind = Literal["none", "case_member", "case_member_notes"]
+ACCESS = ProtoEnum(pb.Access)
+RESTRICTIONS = ProtoEnum(pb.Restriction)
+AccessLevel = names_of(ACCESS)
+RestrictionKind = names_of(RESTRICTIONS)
 
 
 class GrantIn(Strict):
@@ -36,8 +39,8 @@ class Grant(BaseModel):
         return cls(
             role_id=grant.role_id,
             folder_id=grant.folder_id,
-            access=key_of(ACCESS, grant.access),
-            restriction=key_of(RESTRICTIONS, grant.restriction),
+            access=ACCESS.name(grant.access),
+            restriction=RESTRICTIONS.name(grant.restriction),
         )
 
 
@@ -63,8 +66,8 @@ async def set_grant(
     grant = pb.Grant(
         role_id=role_id,
         folder_id=folder_id,
-        access=ACCESS[body.access],
-        restriction=RESTRICTIONS[body.restriction],
+        access=ACCESS.number(body.access),
+        restriction=RESTRICTIONS.number(body.restriction),
     )
     reply = await services.call(
         services.authz.SetGrant, pb.SetGrantRequest(grant=grant, consistency_token=consistency), caller

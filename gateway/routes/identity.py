@@ -1,39 +1,45 @@
 """Units, user roles, users and assignments (identity)."""
 
-import uuid
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from elevhalsa.identity.v1 import identity_pb2 as pb
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, EmailStr, Field
 
-from gateway.routes.common import BackendsDep, CallerDep, Name, Strict, Written, key_of, with_token
+from gateway.routes.common import (
+    BackendsDep,
+    CallerDep,
+    Day,
+    Name,
+    Strict,
+    Uuid,
+    Written,
+    names_of,
+    with_token,
+)
 from services.common.convert import date_from_proto, date_to_proto
+from services.common.email import MAX_EMAIL_LENGTH
+from services.common.enums import ProtoEnum
+from services.identity.domain.model import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from services.identity.domain.model import UnitKind as UnitKinds
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
-UnitKind = Literal["school", "clinic", "department", "other"]
-SchoolLevel = Literal["unspecified", "compulsory", "upper_secondary"]
-PermissionLevel = Literal["admin", "subadmin", "member"]
-SCHOOL_LEVELS = {
-    "unspecified": pb.SCHOOL_LEVEL_UNSPECIFIED,
-    "compulsory": pb.SCHOOL_LEVEL_COMPULSORY,
-    "upper_secondary": pb.SCHOOL_LEVEL_UPPER_SECONDARY,
-}
-LEVELS = {
-    "admin": pb.PERMISSION_LEVEL_ADMIN,
-    "subadmin": pb.PERMISSION_LEVEL_SUBADMIN,
-    "member": pb.PERMISSION_LEVEL_MEMBER,
-}
-SOURCES = {pb.ASSIGNMENT_SOURCE_MANUAL: "manual", pb.ASSIGNMENT_SOURCE_IMPORT: "import"}
+SCHOOL_LEVELS = ProtoEnum(pb.SchoolLevel)
+LEVELS = ProtoEnum(pb.PermissionLevel)
+SOURCES = ProtoEnum(pb.AssignmentSource)
+UnitKind = Literal[tuple(kind.value for kind in UnitKinds)]
+SchoolLevel = names_of(SCHOOL_LEVELS, unspecified=True)
+PermissionLevel = names_of(LEVELS)
+AssignmentSource = names_of(SOURCES)
 
 
 class UnitIn(Strict):
     name: Name
     kind: UnitKind = "school"
     school_level: SchoolLevel = "unspecified"
-    external_id: uuid.UUID | None = None
+    external_id: Uuid | None = None
 
 
 class Unit(BaseModel):
@@ -50,7 +56,7 @@ class Unit(BaseModel):
             id=unit.id,
             name=unit.name,
             kind=unit.kind,
-            school_level=key_of(SCHOOL_LEVELS, unit.school_level),
+            school_level=SCHOOL_LEVELS.name(unit.school_level),
             external_id=unit.external_id or None,
             active=unit.active,
         )
@@ -69,7 +75,7 @@ async def create_unit(body: UnitIn, caller: CallerDep, services: BackendsDep, re
     request = pb.CreateUnitRequest(
         name=body.name,
         kind=body.kind,
-        school_level=SCHOOL_LEVELS[body.school_level],
+        school_level=SCHOOL_LEVELS.number(body.school_level),
         external_id=str(body.external_id or ""),
     )
     reply = await services.call(services.identity.CreateUnit, request, caller)
@@ -91,7 +97,7 @@ async def get_unit(unit_id: str, caller: CallerDep, services: BackendsDep):
 
 class UserRoleIn(Strict):
     name: Name
-    external_id: uuid.UUID | None = None
+    external_id: Uuid | None = None
 
 
 class UserRole(BaseModel):
@@ -131,16 +137,16 @@ async def list_user_roles(caller: CallerDep, services: BackendsDep):
 class UserIn(Strict):
     first_name: Name
     last_name: Name
-    email: EmailStr | None = None
+    email: Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH)] | None = None
     external_id: Name | None = None
     active: bool = True
     permission_level: PermissionLevel = "member"
     manually_managed: bool = False
     password: str | None = Field(
         None,
-        min_length=10,
-        max_length=256,
-        description="Initial password for password login (10-256 characters).",
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description=f"Initial password for password login ({MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters).",
     )
 
 
@@ -163,7 +169,7 @@ class User(BaseModel):
             last_name=user.last_name,
             email=user.email or None,
             active=user.active,
-            permission_level=key_of(LEVELS, user.permission_level),
+            permission_level=LEVELS.name(user.permission_level),
             manually_managed=user.manually_managed,
         )
 
@@ -180,7 +186,7 @@ async def create_user(body: UserIn, caller: CallerDep, services: BackendsDep, re
         last_name=body.last_name,
         email=str(body.email or ""),
         active=body.active,
-        permission_level=LEVELS[body.permission_level],
+        permission_level=LEVELS.number(body.permission_level),
         manually_managed=body.manually_managed,
         password=body.password or "",
     )
@@ -196,13 +202,11 @@ async def get_user(user_id: str, caller: CallerDep, services: BackendsDep):
 
 
 class AssignmentIn(Strict):
-    role_id: uuid.UUID
-    unit_id: uuid.UUID | None = Field(
-        None, description="The unit; leave out and set all_units for every unit."
-    )
+    role_id: Uuid
+    unit_id: Uuid | None = Field(None, description="The unit; leave out and set all_units for every unit.")
     all_units: bool = False
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: Day | None = None
+    valid_to: Day | None = None
 
 
 class Assignment(BaseModel):
@@ -213,7 +217,7 @@ class Assignment(BaseModel):
     all_units: bool
     valid_from: date | None
     valid_to: date | None
-    source: Literal["manual", "import"]
+    source: AssignmentSource
 
     @classmethod
     def of(cls, a: pb.Assignment) -> "Assignment":
@@ -225,7 +229,7 @@ class Assignment(BaseModel):
             all_units=a.all_units,
             valid_from=date_from_proto(a.valid_from, "valid_from"),
             valid_to=date_from_proto(a.valid_to, "valid_to"),
-            source=SOURCES.get(a.source, "manual"),
+            source=SOURCES.name(a.source),
         )
 
 

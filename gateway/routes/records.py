@@ -1,19 +1,34 @@
 """Folders, students and notes (records)."""
 
-import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from elevhalsa.records.v1 import records_pb2 as pb
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from gateway.routes.common import BackendsDep, CallerDep, ConsistencyDep, Name, Strict, Written, with_token
+from gateway.routes.common import (
+    BackendsDep,
+    CallerDep,
+    ConsistencyDep,
+    Day,
+    Name,
+    Strict,
+    Uuid,
+    Written,
+    names_of,
+    with_token,
+)
 from services.common.convert import date_from_proto, date_to_proto
+from services.common.enums import ProtoEnum
+from services.records.domain.model import MAX_HEADING, MAX_ROWS, MAX_TEXT
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 
-STATUSES = {pb.NOTE_STATUS_DRAFT: "draft", pb.NOTE_STATUS_SIGNED: "signed"}
+STATUSES = ProtoEnum(pb.NoteStatus)
+ROW_TYPES = ProtoEnum(pb.RowType)
+NoteStatus = names_of(STATUSES)
+RowType = names_of(ROW_TYPES)
 
 
 class FolderIn(Strict):
@@ -56,7 +71,7 @@ async def list_folders(caller: CallerDep, services: BackendsDep):
 
 
 class StudentIn(Strict):
-    unit_id: uuid.UUID
+    unit_id: Uuid
     personnummer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=13)] = (
         Field(description="10 or 12 digits, with or without separator; samordningsnummer accepted.")
     )
@@ -115,19 +130,19 @@ async def get_student(student_id: str, caller: CallerDep, services: BackendsDep,
 
 
 class NoteRowIn(Strict):
-    heading: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    type: Literal["free_text"] = "free_text"
-    text: str = Field(max_length=20_000)
+    heading: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_HEADING)]
+    type: RowType = "free_text"
+    text: str = Field(max_length=MAX_TEXT)
 
 
 class NoteIn(Strict):
-    event_date: date | None = Field(None, description="The day the documented event happened; default today.")
-    rows: list[NoteRowIn] = Field(min_length=1, max_length=100)
+    event_date: Day | None = Field(None, description="The day the documented event happened; default today.")
+    rows: list[NoteRowIn] = Field(min_length=1, max_length=MAX_ROWS)
 
 
 class NoteRow(BaseModel):
     heading: str
-    type: Literal["free_text"]
+    type: RowType
     text: str
 
 
@@ -138,7 +153,7 @@ class Note(BaseModel):
     author_id: str
     created_at: datetime
     event_date: date | None
-    status: Literal["draft", "signed"]
+    status: NoteStatus
     case_id: str | None
     rows: list[NoteRow]
 
@@ -151,9 +166,9 @@ class Note(BaseModel):
             author_id=n.author_id,
             created_at=n.created_at.ToDatetime(tzinfo=UTC),
             event_date=date_from_proto(n.event_date, "event_date"),
-            status=STATUSES.get(n.status, "draft"),
+            status=STATUSES.name(n.status),
             case_id=n.case_id or None,
-            rows=[NoteRow(heading=r.heading, type="free_text", text=r.text) for r in n.rows],
+            rows=[NoteRow(heading=r.heading, type=ROW_TYPES.name(r.row_type), text=r.text) for r in n.rows],
         )
 
 
@@ -182,7 +197,9 @@ async def write_note(
         student_id=student_id,
         folder_id=folder_id,
         event_date=date_to_proto(body.event_date),
-        rows=[pb.NoteRow(heading=r.heading, row_type=pb.ROW_TYPE_FREE_TEXT, text=r.text) for r in body.rows],
+        rows=[
+            pb.NoteRow(heading=r.heading, row_type=ROW_TYPES.number(r.type), text=r.text) for r in body.rows
+        ],
         consistency_token=consistency,
     )
     reply = await services.call(services.records.WriteNote, request, caller)

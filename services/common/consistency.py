@@ -11,6 +11,9 @@ from services.common.errors import InvalidArgument
 
 PREFIX = "ct1."
 FIELD = "consistency_token"
+# Ours are a few hundred characters (an org id and a revision per publishing service); the bound keeps a
+# forged one from costing more than that to refuse.
+MAX_TOKEN_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,14 @@ class ConsistencyToken:
     @classmethod
     def decode(cls, token: str) -> "ConsistencyToken":
         """Parse a token; InvalidArgument names the field if it is not one of ours."""
-        if not token.startswith(PREFIX):
+        if len(token) > MAX_TOKEN_LENGTH or not token.startswith(PREFIX):
             raise InvalidArgument("the consistency token is not valid", field=FIELD)
         try:
             raw = token[len(PREFIX) :]
             body = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
             revisions = dict(body["r"].items())
             org_id = body["o"]
-        except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
+        except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise InvalidArgument("the consistency token is not valid", field=FIELD) from None
         if not isinstance(org_id, str) or not all(is_revision(r) for r in revisions.values()):
             raise InvalidArgument("the consistency token is not valid", field=FIELD)

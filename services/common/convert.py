@@ -55,9 +55,10 @@ def timestamp(value: datetime | None) -> Timestamp | None:
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_TEXT_LENGTH = 200  # names and external ids
 
 
-def required_text(value: str, field: str, *, max_length: int = 200) -> str:
+def required_text(value: str, field: str, *, max_length: int = MAX_TEXT_LENGTH) -> str:
     """A required, trimmed, bounded string without control characters."""
     value = value.strip()
     if not value:

@@ -1,6 +1,9 @@
 """Bad input gets a 4xx problem+json that names the problem; never a 500, never another organisation's data."""
 
+import base64
+import socket
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +196,95 @@ def test_a_malformed_consistency_token_is_a_400_naming_it(api, tenant, things):
 def test_unknown_routes_and_methods_are_problems_too(api, tenant):
     assert_problem(api.call("GET", "/api/v1/nothing-here", tenant.admin), 404)
     assert_problem(api.call("PATCH", "/api/v1/units", tenant.admin), 405)
+
+
+# --- a gateway that cannot be knocked over ----------------------------------------------------------------
+
+
+def resident_bytes(pid: int) -> int:
+    """The process's resident memory, as an operator's `top` shows it."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def send_with_huge_header(port: int, size: int) -> bytes:
+    """GET /healthz with one header of `size` bytes, as a raw socket; what came back (b"" if it hung up)."""
+    chunk = b"a" * 65536
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        try:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: gateway\r\nX-Filler: ")
+            for _ in range(size // len(chunk)):
+                connection.sendall(chunk)
+            connection.sendall(b"\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading and hung up: refused
+        try:
+            return connection.recv(65536)
+        except ConnectionResetError:
+            return b""
+
+
+@pytest.mark.parametrize("megabytes", [1, 16, 64])
+def test_huge_request_headers_are_refused_without_growing_the_gateway(api, stack, megabytes):
+    gateway = stack.processes["gateway"].pid
+    before = resident_bytes(gateway)
+    answer = send_with_huge_header(stack.ports["gateway"], megabytes * 1024 * 1024)
+    status_line = answer.split(b"\r\n", 1)[0]
+    assert answer == b"" or status_line in (
+        b"HTTP/1.1 400 Bad Request",
+        b"HTTP/1.1 431 Request Header Fields Too Large",
+    )
+    assert resident_bytes(gateway) - before < 16 * 1024 * 1024
+    assert api.call("GET", "/healthz").status_code == 200
+
+
+def test_more_header_fields_than_allowed_is_431(api, tenant):
+    many = {f"X-Filler-{n}": "x" for n in range(200)}
+    assert_problem(api.call("GET", "/api/v1/units", tenant.admin, headers=many), 431)
+    assert api.call("GET", "/api/v1/units", tenant.admin).status_code == 200
+
+
+def test_a_deeply_nested_consistency_token_is_a_400_naming_it(api, tenant, things):
+    # Deeper than the JSON parser recurses, yet small enough for the header limit.
+    body = '{"o":"org","r":' + "[" * 5_000 + "]" * 5_000 + "}"
+    token = "ct1." + base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
+    reply = api.call("GET", f"/api/v1/students/{things['student']['id']}", tenant.admin, consistency=token)
+    assert_problem(reply, 400, "consistency_token")
+
+
+def test_a_chunked_body_over_the_limit_is_413_like_a_declared_one(api, tenant):
+    def chunks():
+        yield b'{"name": "'
+        for _ in range(40):
+            yield b"x" * 65536
+        yield b'"}'
+
+    reply = api.call(
+        "POST", "/api/v1/units", tenant.admin, content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert reply.request.headers.get("transfer-encoding") == "chunked"
+    assert_problem(reply, 413)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/folders", {"name": "Mapp", "group_notes_allowed": 0}, "group_notes_allowed"),
+        (
+            "/api/v1/users",
+            {"first_name": "A", "last_name": "B", "email": "nummer@e2e.elevhalsa.se", "manually_managed": 0},
+            "manually_managed",
+        ),
+    ],
+    ids=["group-notes-allowed", "manually-managed"],
+)
+def test_a_number_is_not_a_boolean(api, tenant, path, body, field):
+    assert_problem(api.call("POST", path, tenant.admin, json=body), 422, field)
+
+
+def test_options_is_405_naming_every_method_of_the_path(api, tenant):
+    reply = api.call("OPTIONS", "/api/v1/units", tenant.admin)
+    assert_problem(reply, 405)
+    assert reply.headers["allow"] == "GET, POST"

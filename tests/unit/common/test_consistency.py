@@ -17,6 +17,12 @@ def forged(body: dict, prefix: str = "ct1.") -> str:
     return prefix + base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
 
 
+def deeply_nested(depth: int) -> str:
+    """A token whose revisions are lists inside lists, as a client probing the JSON parser would send."""
+    body = '{"o":"org","r":' + "[" * depth + "]" * depth + "}"
+    return "ct1." + base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
+
+
 def test_a_token_survives_encoding_and_decoding():
     token = ConsistencyToken(ORG, {"identity": 41, "records": 7})
     decoded = ConsistencyToken.decode(token.encode())
@@ -82,6 +88,9 @@ def test_merging_no_tokens_gives_no_token():
         forged({"o": ORG, "r": {"identity": 1}}, prefix=""),
         forged({"o": ORG, "r": {"identity": 1}}, prefix="ct2."),
         forged([1, 2, 3]),
+        deeply_nested(100_000),
+        deeply_nested(300),
+        ConsistencyToken(ORG, {f"service-{n}": n for n in range(100)}).encode(),
     ],
     ids=[
         "garbage",
@@ -97,6 +106,9 @@ def test_merging_no_tokens_gives_no_token():
         "unprefixed",
         "unknown-version",
         "body-not-an-object",
+        "nested-too-deep-to-parse",
+        "nested-within-the-length-bound",
+        "overlong",
     ],
 )
 def test_a_token_that_is_not_ours_is_refused_naming_the_field(token):

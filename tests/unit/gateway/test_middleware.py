@@ -74,14 +74,27 @@ class EchoApp:
         await send({"type": "http.response.body", "body": str(len(received)).encode()})
 
 
+class BodyParsingApp(EchoApp):
+    """Like FastAPI: a body that cannot be read is the app's own 400 "error parsing the body"."""
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            await send({"type": "http.response.start", "status": 400, "headers": []})
+            await send({"type": "http.response.body", "body": b"There was an error parsing the body"})
+
+
 def limited(app) -> BodySizeLimit:
     return BodySizeLimit(
         app, default_limit=DEFAULT_LIMIT, upload_limit=UPLOAD_LIMIT, upload_prefix=UPLOAD_PREFIX
     )
 
 
-async def post(path: str, *chunks: bytes, content_length: int | None = None) -> tuple[Recorder, EchoApp]:
-    app, sent = EchoApp(), Recorder()
+async def post(
+    path: str, *chunks: bytes, content_length: int | None = None, app: EchoApp | None = None
+) -> tuple[Recorder, EchoApp]:
+    app, sent = app or EchoApp(), Recorder()
     headers = [(b"content-type", b"application/json")]
     if content_length is not None:
         headers.append((b"content-length", str(content_length).encode()))
@@ -149,6 +162,12 @@ async def test_a_body_exactly_at_the_limit_is_accepted():
 async def test_a_streamed_body_without_content_length_is_cut_off_at_the_limit():
     sent, _ = await post("/api/v1/students", b"x" * 600, b"x" * 600)
     assert_payload_too_large(sent, DEFAULT_LIMIT)
+
+
+async def test_a_streamed_body_over_the_limit_is_413_even_when_the_app_answers_the_failed_read_itself():
+    sent, _ = await post("/api/v1/students", b"x" * 600, b"x" * 600, app=BodyParsingApp())
+    assert_payload_too_large(sent, DEFAULT_LIMIT)
+    assert b"parsing" not in sent.body
 
 
 async def test_a_streamed_body_within_the_limit_reaches_the_app_whole():
