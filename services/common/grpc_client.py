@@ -7,7 +7,7 @@ import grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
 from services.common.auth import current_caller
-from services.common.errors import from_grpc_error
+from services.common.grpc_errors import from_grpc_error
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024

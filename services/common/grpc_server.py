@@ -11,7 +11,8 @@ from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from services.common.auth import TokenVerifier, bearer_token, bind_caller, unbind_caller
-from services.common.errors import DomainError, to_grpc_status
+from services.common.errors import DomainError
+from services.common.grpc_errors import to_grpc_status
 
 log = logging.getLogger(__name__)
 
