@@ -11,8 +11,8 @@ from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from services.common.auth import TokenVerifier, bearer_token, bind_caller, unbind_caller
-from services.common.errors import DomainError
-from services.common.grpc_errors import to_grpc_status
+from services.common.errors import DomainError, Internal
+from services.common.grpc_errors import from_integrity_error, to_grpc_status
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,11 @@ async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> Non
     """End the call with the status that `error` maps to (INTERNAL, without detail, for the unexpected)."""
     if isinstance(error, grpc.aio.AbortError | asyncio.CancelledError):
         raise error
+    if isinstance(error, IntegrityError):
+        integrity = from_integrity_error(error)
+        if isinstance(integrity, Internal):
+            log.error("unexpected integrity error (SQLSTATE %s)", getattr(error.orig, "sqlstate", None))
+        error = integrity
     if isinstance(error, DomainError):
         code, message, trailers = to_grpc_status(error)
         if trailers:
@@ -98,11 +103,6 @@ async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> Non
     if isinstance(error, OperationalError | InterfaceError | ConnectionError):
         log.warning("database unavailable: %s", type(error).__name__)
         await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry")
-    if isinstance(error, IntegrityError):
-        # A race two requests lost against each other; the driver's text names values, so it is not passed on.
-        await context.abort(
-            grpc.StatusCode.ALREADY_EXISTS, "this conflicts with data that was just written; retry"
-        )
     if isinstance(error, DataError):
         await context.abort(
             grpc.StatusCode.INVALID_ARGUMENT, "a value cannot be stored (e.g. it contains a NUL byte)"
