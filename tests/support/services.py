@@ -46,7 +46,10 @@ class InProcessServices:
         self.runtimes["records"] = await self.records_with(self.address("authz"))
         self.runtimes["imports"] = await build_imports(
             ImportsSettings(
-                **common, identity_addr=self.address("identity"), max_import_file_bytes=1024 * 1024
+                **common,
+                identity_addr=self.address("identity"),
+                authz_addr=self.address("authz"),
+                max_import_file_bytes=1024 * 1024,
             )
         )
         for runtime in self.runtimes.values():
