@@ -32,7 +32,9 @@ def main() -> None:
             demo.seed_demo(stack.gateway_url)
             seeded.touch()
         elif not seeded.exists():
-            print(f"Demo kommun exists but its demo data is incomplete; stop and delete {stack.var} to start over.")
+            print(
+                f"Demo kommun exists but its demo data is incomplete; stop and delete {stack.var} to start over."
+            )
         print_welcome(stack)
         while not (exited := stack.check_alive()):
             time.sleep(1)
