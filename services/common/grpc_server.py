@@ -4,14 +4,18 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 import grpc
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from services.common.auth import TokenVerifier, bearer_token, bind_caller, unbind_caller
-from services.common.errors import DomainError, to_grpc_status
+from services.common.callers import LiveCallers
+from services.common.errors import DomainError, Internal
+from services.common.grpc_errors import from_integrity_error, to_grpc_status
 
 log = logging.getLogger(__name__)
 
@@ -23,44 +27,65 @@ Closer = Callable[[], Awaitable[None]]
 
 
 class CallContextInterceptor(grpc.aio.ServerInterceptor):
-    """Around every RPC: verify the caller's token, bind the caller, and map domain errors to status codes."""
+    """Around every RPC: verify the caller's token, look up their live state, bind the caller, and map
+    domain errors to status codes. Kinds of call it cannot guard this way are refused, never served bare."""
 
-    def __init__(self, verifier: TokenVerifier, public_methods: Iterable[str] = ()):
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        live_callers: LiveCallers,
+        public_methods: Iterable[str] = (),
+        self_resolving_methods: Iterable[str] = (),
+    ):
         self._verifier = verifier
+        self._live_callers = live_callers
         self._public = set(public_methods)
+        self._self_resolving = set(self_resolving_methods)
 
     async def intercept_service(self, continuation, details):
         handler = await continuation(details)
         if handler is None:
             return None
         public = details.method in self._public or details.method.startswith("/grpc.health.")
-        metadata = {key: value for key, value in (details.invocation_metadata or ())}
+        guard = Guard(
+            metadata={key: value for key, value in (details.invocation_metadata or ())},
+            public=public,
+            live=not public and details.method not in self._self_resolving,
+        )
+        serializers = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
         if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                self._unary(handler.unary_unary, metadata, public),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return grpc.unary_unary_rpc_method_handler(self._unary(handler.unary_unary, guard), **serializers)
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                self._streaming(handler.unary_stream, metadata, public),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+                self._streaming(handler.unary_stream, guard), **serializers
             )
-        return handler
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                self._unary(handler.stream_unary, guard), **serializers
+            )
+        log.error("refusing %s: bidirectional streaming is not guarded", details.method)
+        return grpc.stream_stream_rpc_method_handler(refuse_unguarded, **serializers)
 
-    def _bind(self, metadata: dict, public: bool):
-        header = metadata.get("authorization")
-        if public and not header:
+    async def _bind(self, guard: "Guard", request):
+        header = guard.metadata.get("authorization")
+        if guard.public and not header:
             return bind_caller(None)
-        return bind_caller(self._verifier.verify(bearer_token(header)))
+        caller = self._verifier.verify(bearer_token(header))
+        if guard.live:
+            caller = await self._live_callers.live(caller, consistency_token_of(request))
+        return bind_caller(caller)
 
-    def _unary(self, behavior, metadata: dict, public: bool):
-        async def call(request, context):
+    def _unary(self, behavior, guard: "Guard"):
+        """Unary and client-streaming calls: one response, after the caller is bound."""
+
+        async def call(request_or_iterator, context):
             reset = None
             try:
-                reset = self._bind(metadata, public)
-                return await behavior(request, context)
+                reset = await self._bind(guard, request_or_iterator)
+                return await behavior(request_or_iterator, context)
             except Exception as error:  # noqa: BLE001 - every failure gets a status, never a traceback
                 await abort_with(context, error)
             finally:
@@ -69,11 +94,11 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
 
         return call
 
-    def _streaming(self, behavior, metadata: dict, public: bool):
+    def _streaming(self, behavior, guard: "Guard"):
         async def call(request, context):
             reset = None
             try:
-                reset = self._bind(metadata, public)
+                reset = await self._bind(guard, request)
                 async for response in behavior(request, context):
                     yield response
             except Exception as error:  # noqa: BLE001
@@ -85,10 +110,38 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
         return call
 
 
+@dataclass(frozen=True)
+class Guard:
+    """What one call needs checked: its metadata, whether it may come without a token, and whether the
+    caller's live state must be looked up (not for public methods, nor for those that look it up themselves)."""
+
+    metadata: dict
+    public: bool
+    live: bool
+
+
+def consistency_token_of(request) -> str:
+    """The request's consistency token, so live state is looked up at least that fresh ("" if none)."""
+    if isinstance(request, Message):
+        return getattr(request, "consistency_token", "") or ""
+    return ""
+
+
+async def refuse_unguarded(request_iterator, context: grpc.aio.ServicerContext):
+    """A kind of call the interceptor does not guard is refused before its behaviour runs."""
+    await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this kind of call is not served")
+    yield  # never reached; a generator, as the tracing interceptor expects of a streaming behaviour
+
+
 async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> None:
     """End the call with the status that `error` maps to (INTERNAL, without detail, for the unexpected)."""
     if isinstance(error, grpc.aio.AbortError | asyncio.CancelledError):
         raise error
+    if isinstance(error, IntegrityError):
+        integrity = from_integrity_error(error)
+        if isinstance(integrity, Internal):
+            log.error("unexpected integrity error (SQLSTATE %s)", getattr(error.orig, "sqlstate", None))
+        error = integrity
     if isinstance(error, DomainError):
         code, message, trailers = to_grpc_status(error)
         if trailers:
@@ -97,11 +150,6 @@ async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> Non
     if isinstance(error, OperationalError | InterfaceError | ConnectionError):
         log.warning("database unavailable: %s", type(error).__name__)
         await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry")
-    if isinstance(error, IntegrityError):
-        # A race two requests lost against each other; the driver's text names values, so it is not passed on.
-        await context.abort(
-            grpc.StatusCode.ALREADY_EXISTS, "this conflicts with data that was just written; retry"
-        )
     if isinstance(error, DataError):
         await context.abort(
             grpc.StatusCode.INVALID_ARGUMENT, "a value cannot be stored (e.g. it contains a NUL byte)"
@@ -113,13 +161,17 @@ async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> Non
 def create_server(
     *,
     verifier: TokenVerifier,
+    live_callers: LiveCallers,
     register: Iterable[Callable[[grpc.aio.Server], None]],
     public_methods: Iterable[str] = (),
+    self_resolving_methods: Iterable[str] = (),
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
 ) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
-    """A server with tracing, authentication, error mapping and the reference health service."""
+    """A server with tracing, authentication (the token, then the caller's live state), error mapping and
+    the reference health service. `self_resolving_methods` decide from the caller's live state themselves."""
+    guard = CallContextInterceptor(verifier, live_callers, public_methods, self_resolving_methods)
     server = grpc.aio.server(
-        interceptors=[aio_server_interceptor(), CallContextInterceptor(verifier, public_methods)],
+        interceptors=[aio_server_interceptor(), guard],
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),

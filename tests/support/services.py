@@ -54,6 +54,7 @@ class InProcessServices:
             ImportsSettings(
                 **self.common("imports"),
                 identity_addr=self.address("identity"),
+                authz_addr=self.address("authz"),
                 max_import_file_bytes=1024 * 1024,
             )
         )

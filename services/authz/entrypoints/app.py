@@ -4,8 +4,9 @@ from elevhalsa.authz.v1 import authz_pb2_grpc
 from elevhalsa.identity.v1 import events_pb2 as identity_events
 from elevhalsa.records.v1 import events_pb2 as records_events
 
+from services.authz.adapters.callers import ReadModelCallers
 from services.authz.adapters.orm import KIT
-from services.authz.entrypoints.grpc_servicer import AuthzServicer
+from services.authz.entrypoints.grpc_servicer import SELF_RESOLVING_METHODS, AuthzServicer
 from services.authz.service_layer.decisions import Decisions
 from services.authz.service_layer.freshness import FreshnessGate
 from services.authz.service_layer.projections import project, reset
@@ -24,10 +25,14 @@ CONSUMED = {"identity": identity_events, "records": records_events}
 async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
     ctx = await open_service(NAME, settings, KIT)
     freshness = FreshnessGate(ctx.sessions, KIT, NAME, set(CONSUMED), settings.freshness_timeout_seconds)
-    servicer = AuthzServicer(ctx, Decisions(autocommit(ctx.engine), freshness), freshness)
+    reads = autocommit(ctx.engine)
+    callers = ReadModelCallers(reads, freshness, settings.freshness_timeout_seconds)
+    servicer = AuthzServicer(ctx, Decisions(reads, freshness), freshness, callers)
     server, health = create_server(
         verifier=ctx.verifier,
+        live_callers=callers,
         register=[lambda s: authz_pb2_grpc.add_AuthzServiceServicer_to_server(servicer, s)],
+        self_resolving_methods=SELF_RESOLVING_METHODS,
     )
     runtime = ServiceRuntime(server, health, settings.grpc_listen)
     ctx.attach(runtime)

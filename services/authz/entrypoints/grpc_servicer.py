@@ -3,6 +3,7 @@
 from elevhalsa.authz.v1 import authz_pb2 as pb
 from elevhalsa.authz.v1 import authz_pb2_grpc
 
+from services.authz.adapters.callers import ReadModelCallers
 from services.authz.domain.model import Access, Action, GrantRule, NoteFact, Restriction
 from services.authz.service_layer import grants
 from services.authz.service_layer.decisions import Decisions, Resource
@@ -15,6 +16,10 @@ from services.common.service import ServiceContext
 ACCESS_FROM_PROTO = {value: Access(key) for key, value in grants.ACCESS.items()}
 RESTRICTION_FROM_PROTO = {value: Restriction(key) for key, value in grants.RESTRICTION.items()}
 ACTIONS = {pb.ACTION_READ: Action.READ, pb.ACTION_WRITE: Action.WRITE}
+# Methods that decide from the caller's live state themselves, after honouring the consistency token.
+SELF_RESOLVING_METHODS = tuple(
+    f"/elevhalsa.authz.v1.AuthzService/{name}" for name in ("Check", "FilterNotes", "ResolveCaller")
+)
 
 
 def enum_value(mapping: dict, value: int, field: str, default=None):
@@ -29,10 +34,17 @@ def enum_value(mapping: dict, value: int, field: str, default=None):
 
 
 class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
-    def __init__(self, ctx: ServiceContext, decisions: Decisions, freshness: FreshnessGate):
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        decisions: Decisions,
+        freshness: FreshnessGate,
+        callers: ReadModelCallers,
+    ):
         self._ctx = ctx
         self._decisions = decisions
         self._freshness = freshness
+        self._callers = callers
 
     async def SetGrant(self, request, context):
         rule = GrantRule(
@@ -82,3 +94,9 @@ class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
         return pb.FilterNotesResponse(
             folder_readable=access.allowed, allowed_note_ids=allowed, reason=access.reason
         )
+
+    async def ResolveCaller(self, request, context):
+        active, level = await self._callers.state(
+            current_caller(), request.consistency_token, context.time_remaining()
+        )
+        return pb.ResolveCallerResponse(permission_level=level, active=active)

@@ -4,8 +4,10 @@ from argon2 import PasswordHasher
 from elevhalsa.identity.v1 import identity_pb2_grpc
 
 from services.common.auth import TokenSigner
+from services.common.db import autocommit
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
+from services.identity.adapters.callers import UsersTableCallers
 from services.identity.adapters.orm import KIT
 from services.identity.adapters.repository import IdentityRepository
 from services.identity.entrypoints.grpc_servicer import PUBLIC_METHODS, IdentityServicer
@@ -28,6 +30,7 @@ async def build_runtime(settings: IdentitySettings) -> ServiceRuntime:
     servicer = IdentityServicer(ctx, hasher, Login(hasher, signer))
     server, health = create_server(
         verifier=ctx.verifier,
+        live_callers=UsersTableCallers(autocommit(ctx.engine)),
         register=[lambda s: identity_pb2_grpc.add_IdentityServiceServicer_to_server(servicer, s)],
         public_methods=PUBLIC_METHODS,
     )

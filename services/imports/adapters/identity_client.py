@@ -5,8 +5,8 @@ from elevhalsa.identity.v1 import identity_pb2 as pb
 from elevhalsa.identity.v1 import identity_pb2_grpc
 
 from services.common.convert import date_from_proto, date_to_proto
-from services.common.errors import from_grpc_error
 from services.common.grpc_client import auth_metadata, call
+from services.common.grpc_errors import from_grpc_error
 from services.imports.domain.user_import import Assignment, DesiredUser, JournalUser
 
 LIST_TIMEOUT_SECONDS = 120.0

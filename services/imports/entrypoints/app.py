@@ -9,6 +9,7 @@ from services.common.grpc_client import open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
 from services.common.waiting import wait_or_stop
+from services.imports.adapters.authz_client import AuthzCallers
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import KIT
 from services.imports.entrypoints.grpc_servicer import ImportsServicer
@@ -23,11 +24,12 @@ async def build_runtime(settings: ImportsSettings) -> ServiceRuntime:
     ctx = await open_service(NAME, settings, KIT)
     max_bytes = settings.max_import_file_bytes
     identity_channel = open_channel(settings.identity_addr, max_message_bytes=max_bytes + 1024 * 1024)
-    servicer = ImportsServicer(
-        ctx, IdentityClient(identity_channel, settings.grpc_call_timeout_seconds), max_bytes
-    )
+    authz_channel = open_channel(settings.authz_addr)
+    timeout = settings.grpc_call_timeout_seconds
+    servicer = ImportsServicer(ctx, IdentityClient(identity_channel, timeout), max_bytes)
     server, health = create_server(
         verifier=ctx.verifier,
+        live_callers=AuthzCallers(authz_channel, timeout),
         register=[lambda s: imports_pb2_grpc.add_ImportsServiceServicer_to_server(servicer, s)],
         max_message_bytes=max_bytes + 1024 * 1024,
     )
@@ -40,6 +42,7 @@ async def build_runtime(settings: ImportsSettings) -> ServiceRuntime:
 
     runtime.add_worker(lambda stop: fail_stale_runs_every(ctx, stop))
     runtime.add_closer(identity_channel.close)
+    runtime.add_closer(authz_channel.close)
     runtime.add_closer(finish_running_imports)
     return runtime
 

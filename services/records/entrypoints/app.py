@@ -5,7 +5,7 @@ from elevhalsa.records.v1 import records_pb2_grpc
 from services.common.grpc_client import LARGE_MESSAGE_BYTES, open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
-from services.records.adapters.clients import AuthzClient, IdentityClient
+from services.records.adapters.clients import AuthzCallers, AuthzClient, IdentityClient
 from services.records.adapters.orm import KIT
 from services.records.adapters.repository import RecordsRepository
 from services.records.entrypoints.grpc_servicer import RecordsServicer
@@ -24,6 +24,7 @@ async def build_runtime(settings: RecordsSettings) -> ServiceRuntime:
     )
     server, health = create_server(
         verifier=ctx.verifier,
+        live_callers=AuthzCallers(authz_channel, timeout),
         register=[lambda s: records_pb2_grpc.add_RecordsServiceServicer_to_server(servicer, s)],
         max_message_bytes=LARGE_MESSAGE_BYTES,
     )

@@ -14,10 +14,8 @@ from services.common.errors import (
     TooLarge,
     Unauthenticated,
     Unavailable,
-    error_field,
-    from_grpc_error,
-    to_grpc_status,
 )
+from services.common.grpc_errors import error_field, from_grpc_error, to_grpc_status
 
 ERROR_CLASSES = [
     (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
@@ -87,3 +85,23 @@ def test_a_connection_failure_without_details_becomes_unavailable_with_a_clear_m
     back = from_grpc_error(rpc_error(grpc.StatusCode.UNAVAILABLE, None))
     assert type(back) is Unavailable
     assert "is unavailable" in back.message
+
+
+def test_an_internal_error_is_sent_as_internal():
+    assert to_grpc_status(Internal("internal error"))[0] is grpc.StatusCode.INTERNAL
+
+
+def test_a_service_s_own_error_class_maps_like_the_class_it_extends():
+    class UnitNotEmpty(Conflict):
+        pass
+
+    back = over_the_wire(UnitNotEmpty("the unit still has active students"))
+    assert type(back) is Conflict
+
+
+def test_domain_errors_are_plain_python_without_grpc():
+    import services.common.errors as errors
+
+    assert not any(getattr(value, "__module__", "").startswith("grpc") for value in vars(errors).values())
+    assert not any(name.startswith("grpc") for name in errors.__dict__)
+    assert not hasattr(DomainError, "code")

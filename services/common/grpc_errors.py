@@ -1,0 +1,130 @@
+"""The one mapping between domain errors and gRPC status codes, both ways, with the field a problem is about."""
+
+import re
+
+import grpc
+from sqlalchemy.exc import IntegrityError
+
+from services.common.errors import (
+    AlreadyExists,
+    Conflict,
+    DomainError,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+)
+
+# gRPC trailing-metadata key that names the request field a problem is about.
+FIELD_METADATA_KEY = "x-error-field"
+
+CODE_BY_ERROR: dict[type[DomainError], grpc.StatusCode] = {
+    InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+    AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    Conflict: grpc.StatusCode.FAILED_PRECONDITION,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
+    TooLarge: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Internal: grpc.StatusCode.INTERNAL,
+    DomainError: grpc.StatusCode.FAILED_PRECONDITION,
+}
+
+_ERROR_BY_CODE = {code: cls for cls, code in CODE_BY_ERROR.items() if cls not in (DomainError, Internal)}
+
+
+def status_code(error: DomainError) -> grpc.StatusCode:
+    """The status of the nearest mapped class, so a service's own subclass maps like its parent."""
+    for cls in type(error).__mro__:
+        if cls in CODE_BY_ERROR:
+            return CODE_BY_ERROR[cls]
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+def to_grpc_status(error: DomainError) -> tuple[grpc.StatusCode, str, tuple[tuple[str, str], ...]]:
+    """Status code, message and trailing metadata for a domain error."""
+    trailers = ((FIELD_METADATA_KEY, error.field),) if error.field else ()
+    return status_code(error), error.message, trailers
+
+
+def error_field(error: grpc.aio.AioRpcError) -> str | None:
+    """The request field a downstream error names, if any."""
+    for key, value in error.trailing_metadata() or ():
+        if key == FIELD_METADATA_KEY:
+            return value
+    return None
+
+
+def from_grpc_error(error: grpc.aio.AioRpcError) -> DomainError:
+    """The domain error a downstream call's status stands for."""
+    code = error.code()
+    if code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN):
+        return Internal("internal error in a service this request depends on")
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return Unavailable("a service this request depends on did not answer in time")
+    cls = _ERROR_BY_CODE.get(code)
+    if cls is None or (cls is Unavailable and not error.details()):
+        return Unavailable("a service this request depends on is unavailable")
+    return cls(error.details() or "", field=error_field(error))
+
+
+# SQLSTATEs of integrity violations (PostgreSQL appendix A).
+UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
+CHECK_VIOLATION = "23514"
+NOT_NULL_VIOLATION = "23502"
+# Columns every scoped table starts its keys with; never a field the caller chose.
+SCOPE_COLUMNS = ("org_id",)
+_KEY_COLUMNS = re.compile(r"^Key \(([a-z0-9_, ]+)\)=")
+
+
+def from_integrity_error(error: IntegrityError) -> DomainError:
+    """What a violated constraint means to the caller, by SQLSTATE; the driver's text (which quotes the
+    values, personal data among them) is never passed on, only column names."""
+    orig = getattr(error, "orig", None)
+    diag = getattr(orig, "diag", None)
+    state = getattr(orig, "sqlstate", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    table = getattr(diag, "table_name", None) or ""
+    if state == UNIQUE_VIOLATION:
+        field = key_field(getattr(diag, "message_detail", None)) or constraint_field(constraint, "uq", table)
+        what = field or "this value"
+        return AlreadyExists(f"{what} is already in use", field=field)
+    if state == FOREIGN_KEY_VIOLATION:
+        detail = getattr(diag, "message_detail", None) or ""
+        field = key_field(detail) or constraint_field(constraint, "fk", table)
+        what = field or "a referenced item"
+        if "still referenced" in detail:
+            return InvalidArgument(f"{what} is still in use", field=field)
+        return InvalidArgument(f"{what} does not name an existing item", field=field)
+    if state == CHECK_VIOLATION:
+        field = constraint_field(constraint, "ck", table)
+        return InvalidArgument(f"{field or 'a value'} is not allowed here", field=field)
+    if state == NOT_NULL_VIOLATION:
+        field = getattr(diag, "column_name", None) or None
+        return InvalidArgument(f"{field or 'a value'} is required", field=field)
+    return Internal("a database constraint was violated")
+
+
+def key_field(detail: str | None) -> str | None:
+    """The caller's column in "Key (org_id, name)=(...)": the last one, the scope columns left out."""
+    match = _KEY_COLUMNS.match(detail or "")
+    if not match:
+        return None
+    columns = [c.strip() for c in match.group(1).split(",") if c.strip() not in SCOPE_COLUMNS]
+    return columns[-1] if columns else None
+
+
+def constraint_field(constraint: str, kind: str, table: str) -> str | None:
+    """The field in a conventionally named constraint, `<kind>_<table>_<rest>`, the scope left out."""
+    prefix = f"{kind}_{table}_"
+    if not table or not constraint.startswith(prefix):
+        return None
+    rest = constraint[len(prefix) :]
+    for scope in SCOPE_COLUMNS:
+        rest = rest.removeprefix(f"{scope}_")
+    return rest or None

@@ -1,0 +1,20 @@
+"""Imports' call to authz: the caller's live state, as imports keeps no users of its own."""
+
+import grpc
+from elevhalsa.authz.v1 import authz_pb2, authz_pb2_grpc
+
+from services.common.auth import Caller
+from services.common.callers import with_live_state
+from services.common.grpc_client import call
+
+
+class AuthzCallers:
+    def __init__(self, channel: grpc.aio.Channel, timeout: float):
+        self._stub = authz_pb2_grpc.AuthzServiceStub(channel)
+        self._timeout = timeout
+
+    async def live(self, caller: Caller, consistency_token: str = "") -> Caller:
+        """The caller at their current level; Unauthenticated if unknown or inactive."""
+        request = authz_pb2.ResolveCallerRequest(consistency_token=consistency_token)
+        response = await call(self._stub.ResolveCaller, request, timeout=self._timeout, token=caller.token)
+        return with_live_state(caller, response.active, response.permission_level)
