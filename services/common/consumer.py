@@ -35,7 +35,7 @@ AppliedCallback = Callable[[dict[tuple[str, str], int]], None]
 FETCH_TIMEOUT_SECONDS = 1.0
 # A short ack wait, so that the batch of a consumer that died is delivered again within seconds; a live
 # consumer keeps its batch by reporting progress every HEARTBEAT_SECONDS while it applies or retries it.
-ACK_WAIT_SECONDS = 5.0
+ACK_WAIT_SECONDS = 3.0
 HEARTBEAT_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
 DEFERRED_REDELIVERY_SECONDS = 1.0

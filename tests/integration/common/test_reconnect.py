@@ -21,7 +21,7 @@ BACK_WITHIN_SECONDS = 1.0
 
 async def identity_on(services, listen: str):
     settings = IdentitySettings(
-        **{**services.common(), "grpc_listen": listen}, auth_signing_key=services.private_key
+        **{**services.common("identity"), "grpc_listen": listen}, auth_signing_key=services.private_key
     )
     runtime = await build_runtime(settings)
     await runtime.start()
