@@ -3,21 +3,15 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Index, PrimaryKeyConstraint, Text, func
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Date, Index, PrimaryKeyConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import kit_tables, make_metadata
+from services.common.orm import declarative_base
 
 SCHEMA = "authz"
 
 
-class Base(DeclarativeBase):
-    metadata = make_metadata(SCHEMA)
-    type_annotation_map = {uuid.UUID: UUID(as_uuid=True), str: Text, datetime: DateTime(timezone=True)}
-
-
-KIT = kit_tables(Base.metadata)
+Base, KIT = declarative_base(SCHEMA)
 
 
 class Grant(Base):

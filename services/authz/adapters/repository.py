@@ -2,13 +2,14 @@
 
 import uuid
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.authz.adapters.orm import Grant, KnownFolder, KnownRole
 from services.authz.domain.model import Access, AssignmentFact, GrantRule, Restriction, Subject
 from services.common.errors import Unavailable
+from services.common.repository import TenantRepository
 
 # One round trip for everything a decision needs: whether the organisation's read model is trusted, whether
 # the asked-about unit is the organisation's (for all-units assignments), the user, their assignments, and
@@ -63,35 +64,40 @@ async def load_subject(
     return Subject(active=True, assignments=tuple(assignments), grants=grants), org_units
 
 
-async def role_known(session: AsyncSession, org_id: uuid.UUID, role_id: uuid.UUID) -> bool:
-    query = select(KnownRole.role_id).where(KnownRole.org_id == org_id, KnownRole.role_id == role_id)
-    return await session.scalar(query) is not None
+class AuthzRepository(TenantRepository):
+    """Grants and the read model's ids, of one organisation."""
 
-
-async def folder_known(session: AsyncSession, org_id: uuid.UUID, folder_id: uuid.UUID) -> bool:
-    query = select(KnownFolder.folder_id).where(
-        KnownFolder.org_id == org_id, KnownFolder.folder_id == folder_id
-    )
-    return await session.scalar(query) is not None
-
-
-async def upsert_grant(session: AsyncSession, org_id: uuid.UUID, rule: GrantRule) -> None:
-    values = {
-        "org_id": org_id,
-        "role_id": uuid.UUID(rule.role_id),
-        "folder_id": uuid.UUID(rule.folder_id),
-        "access": rule.access.value,
-        "restriction": rule.restriction.value,
-    }
-    statement = pg_insert(Grant).values(**values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["org_id", "role_id", "folder_id"],
-            set_={"access": statement.excluded.access, "restriction": statement.excluded.restriction},
+    async def role_known(self, role_id: uuid.UUID) -> bool:
+        return (
+            await self.session.scalar(
+                self.select_of(KnownRole, KnownRole.role_id).where(KnownRole.role_id == role_id)
+            )
+            is not None
         )
-    )
 
+    async def folder_known(self, folder_id: uuid.UUID) -> bool:
+        query = self.select_of(KnownFolder, KnownFolder.folder_id).where(KnownFolder.folder_id == folder_id)
+        return await self.session.scalar(query) is not None
 
-async def grants_of(session: AsyncSession, org_id: uuid.UUID) -> list[Grant]:
-    query = select(Grant).where(Grant.org_id == org_id).order_by(Grant.role_id, Grant.folder_id)
-    return list(await session.scalars(query))
+    async def upsert_grant(self, rule: GrantRule) -> None:
+        values = {
+            "org_id": self.org_id,
+            "role_id": uuid.UUID(rule.role_id),
+            "folder_id": uuid.UUID(rule.folder_id),
+            "access": rule.access.value,
+            "restriction": rule.restriction.value,
+        }
+        statement = pg_insert(Grant).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["org_id", "role_id", "folder_id"],
+                set_={"access": statement.excluded.access, "restriction": statement.excluded.restriction},
+            )
+        )
+
+    async def grants(self) -> list[GrantRule]:
+        rows = await self.all(self.select_of(Grant).order_by(Grant.role_id, Grant.folder_id))
+        return [
+            GrantRule(str(g.role_id), str(g.folder_id), Access(g.access), Restriction(g.restriction))
+            for g in rows
+        ]

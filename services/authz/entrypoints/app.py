@@ -6,6 +6,7 @@ from elevhalsa.records.v1 import events_pb2 as records_events
 
 from services.authz.adapters.callers import ReadModelCallers
 from services.authz.adapters.orm import KIT
+from services.authz.adapters.repository import AuthzRepository
 from services.authz.entrypoints.grpc_servicer import SELF_RESOLVING_METHODS, AuthzServicer
 from services.authz.service_layer.decisions import Decisions
 from services.authz.service_layer.freshness import FreshnessGate
@@ -23,7 +24,7 @@ CONSUMED = {"identity": identity_events, "records": records_events}
 
 
 async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
-    ctx = await open_service(NAME, settings, KIT)
+    ctx = await open_service(NAME, settings, KIT, repositories=AuthzRepository)
     freshness = FreshnessGate(ctx.sessions, KIT, NAME, set(CONSUMED), settings.freshness_timeout_seconds)
     reads = autocommit(ctx.engine)
     callers = ReadModelCallers(reads, freshness, settings.freshness_timeout_seconds)

@@ -4,33 +4,20 @@ from elevhalsa.authz.v1 import authz_pb2 as pb
 from elevhalsa.authz.v1 import authz_pb2_grpc
 
 from services.authz.adapters.callers import ReadModelCallers
-from services.authz.domain.model import Access, Action, GrantRule, NoteFact, Restriction
+from services.authz.domain.model import Action, GrantRule, NoteFact, Restriction
 from services.authz.service_layer import grants
 from services.authz.service_layer.decisions import Decisions, Resource
 from services.authz.service_layer.freshness import FreshnessGate
 from services.common.auth import current_caller
 from services.common.convert import optional_uuid, parse_uuid
-from services.common.errors import InvalidArgument
+from services.common.enums import ProtoEnum
 from services.common.service import ServiceContext
 
-ACCESS_FROM_PROTO = {value: Access(key) for key, value in grants.ACCESS.items()}
-RESTRICTION_FROM_PROTO = {value: Restriction(key) for key, value in grants.RESTRICTION.items()}
-ACTIONS = {pb.ACTION_READ: Action.READ, pb.ACTION_WRITE: Action.WRITE}
+ACTIONS = ProtoEnum(pb.Action, Action)
 # Methods that decide from the caller's live state themselves, after honouring the consistency token.
 SELF_RESOLVING_METHODS = tuple(
     f"/elevhalsa.authz.v1.AuthzService/{name}" for name in ("Check", "FilterNotes", "ResolveCaller")
 )
-
-
-def enum_value(mapping: dict, value: int, field: str, default=None):
-    if value == 0 and default is not None:
-        return default
-    try:
-        return mapping[value]
-    except KeyError:
-        raise InvalidArgument(
-            f"{field} is required and must be one of the defined values", field=field
-        ) from None
 
 
 class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
@@ -50,9 +37,9 @@ class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
         rule = GrantRule(
             role_id=str(parse_uuid(request.grant.role_id, "role_id")),
             folder_id=str(parse_uuid(request.grant.folder_id, "folder_id")),
-            access=enum_value(ACCESS_FROM_PROTO, request.grant.access, "access"),
-            restriction=enum_value(
-                RESTRICTION_FROM_PROTO, request.grant.restriction, "restriction", Restriction.NONE
+            access=grants.ACCESS.to_domain(request.grant.access, "access"),
+            restriction=grants.RESTRICTION.to_domain(
+                request.grant.restriction, "restriction", default=Restriction.NONE
             ),
         )
         async with self._ctx.unit_of_work() as uow:
@@ -63,11 +50,7 @@ class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
 
     async def ListGrants(self, request, context):
         async with self._ctx.unit_of_work() as uow:
-            rows = await grants.list_grants(uow, current_caller())
-        rules = [
-            GrantRule(str(g.role_id), str(g.folder_id), Access(g.access), Restriction(g.restriction))
-            for g in rows
-        ]
+            rules = await grants.list_grants(uow, current_caller())
         return pb.ListGrantsResponse(grants=[grants.grant_to_proto(r) for r in rules])
 
     async def Check(self, request, context):
@@ -76,7 +59,7 @@ class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
             folder_id=optional_uuid(request.folder_id, "folder_id"),
             case_id=request.case_id or None,
         )
-        action = enum_value(ACTIONS, request.action, "action")
+        action = ACTIONS.to_domain(request.action, "action")
         allowed, reason = await self._decisions.check(
             current_caller(), resource, action, request.consistency_token, context.time_remaining()
         )

@@ -16,13 +16,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.authz.adapters.orm import KnownAssignment, KnownFolder, KnownRole, KnownUnit, KnownUser
+from services.common.auth import PermissionLevel
 from services.common.convert import date_from_proto
+from services.common.enums import ProtoEnum
+from services.common.errors import InvalidArgument
 
-LEVELS = {
-    identity_pb2.PERMISSION_LEVEL_ADMIN: "admin",
-    identity_pb2.PERMISSION_LEVEL_SUBADMIN: "subadmin",
-    identity_pb2.PERMISSION_LEVEL_MEMBER: "member",
-}
+LEVELS = ProtoEnum(identity_pb2.PermissionLevel, PermissionLevel)
+
+
+def level_of(number: int) -> str:
+    """The user's permission level; a level this version does not know gets the least rights."""
+    try:
+        return LEVELS.to_domain(number, "permission_level", default=PermissionLevel.MEMBER).value
+    except InvalidArgument:
+        return PermissionLevel.MEMBER.value
 
 
 @dataclass
@@ -54,7 +61,7 @@ def fold(events: list) -> Changes:
                 changes.roles[(org_id, role_id)] = {"org_id": org_id, "role_id": role_id}
             case identity_events.UserChanged():
                 user_id = uuid.UUID(event.user_id)
-                level = LEVELS.get(event.permission_level, "member")
+                level = level_of(event.permission_level)
                 changes.users[(org_id, user_id)] = {
                     "org_id": org_id,
                     "user_id": user_id,
