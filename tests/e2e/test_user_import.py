@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from bench.memory import Sampler, settled
 from tests.support.api import Tenant
 from tests.support.user_files import BILLION_LAUGHS, EXTERNAL_ENTITY, user_file
 
@@ -112,3 +113,26 @@ def test_a_healthy_file_with_a_few_leavers_still_succeeds(api, stack):
     finished(api, school.admin, upload(api, school.admin, user_file(people)).json()["id"])
     run = finished(api, school.admin, upload(api, school.admin, user_file(people[:37])).json()["id"])
     assert run["status"] == "succeeded" and run["changes"]["deactivated"] == 3
+
+
+def test_an_upload_is_streamed_and_neither_the_gateway_nor_imports_holds_the_file(api, stack):
+    school = Tenant(api, stack)
+    users = [{"external_id": f"mem-{i}", "first_name": "Bo", "last_name": f"Nr{i}"} for i in range(1000)]
+    # 48 MiB, mostly the whitespace XML allows between users: the bytes travel, the run stays small.
+    content = user_file(users).replace(b"</user>", b"</user>" + b" \n" * 25_200)
+    size_mib = len(content) / 2**20
+    assert size_mib > 48
+    # A first small run warms each process up (schema, code paths, connection pools): a one-time cost.
+    finished(api, school.admin, upload(api, school.admin, user_file(users[:10])).json()["id"])
+    sampler = Sampler({name: stack.processes[name].pid for name in ("gateway", "imports")})
+    before = settled(sampler, 1.0)
+    sampler.start()
+    run = finished(api, school.admin, upload(api, school.admin, content).json()["id"])
+    peaks = sampler.stop()
+    after = settled(sampler)
+    assert run["status"] == "succeeded" and run["changes"]["created"] == 990
+    grown = {name: round(peaks[name] - before[name]) for name in peaks}
+    # Held whole, the file would add its size at least once to each process (it used to add three times).
+    print(f"RSS MiB around a {size_mib:.0f} MiB upload: before {before}, peak {peaks}, after {after}")
+    assert all(growth < size_mib / 2 for growth in grown.values()), (grown, size_mib)
+    assert after["imports"] - before["imports"] < size_mib / 4, (before, after)

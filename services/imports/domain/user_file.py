@@ -147,7 +147,9 @@ def read_user_file(stream, content) -> list[FileUser]:
             if depth == 1:
                 if (element.tail or "").strip():
                     raise UserFileError(INVALID_FORMAT, "text outside a user element")
-                batch.append(copy.deepcopy(element))
+                kept = copy.deepcopy(element)
+                kept.tail = None  # whitespace between users, which can be most of a file
+                batch.append(kept)
                 element.clear()
                 while element.getprevious() is not None:  # the children already read
                     del element.getparent()[0]
