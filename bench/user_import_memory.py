@@ -33,7 +33,7 @@ def run(options: Options) -> list[Figure]:
         sampler = Sampler(pids)
         before = settled(sampler, 1.0)
         sampler.start()
-        status = upload_and_wait(api, tenant, content)
+        status = upload_and_wait(api, tenant, content, 3600 if options.patient else 1800)
         peaks = sampler.stop()
         after = settled(sampler)
     return figures(users, len(content), status, before, peaks, after)
@@ -59,7 +59,8 @@ def person(k: int, role_ext: str, unit_ext: str, pad: str) -> dict:
     }
 
 
-def upload_and_wait(api: Api, tenant: Tenant, content: bytes, timeout: float = 600) -> str:
+def upload_and_wait(api: Api, tenant: Tenant, content: bytes, timeout: float) -> str:
+    """Upload the file and poll the run until it ends; its last status (still "running" at the timeout)."""
     files = {"file": ("users.xml", content, "application/xml")}
     response = api.call("POST", RUNS_PATH, tenant.admin, files=files, timeout=300)
     if response.status_code != 202:
