@@ -11,7 +11,14 @@ import traceback
 from bench.options import Options
 from bench.results import Figure, failed, table
 
-BENCHMARKS = ("authz_check", "filter_notes", "folder_read", "authz_catch_up", "user_import")
+BENCHMARKS = (
+    "authz_check",
+    "filter_notes",
+    "folder_read",
+    "authz_catch_up",
+    "user_import",
+    "user_import_memory",
+)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

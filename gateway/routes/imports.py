@@ -9,16 +9,16 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel
 
 from gateway.routes.common import BackendsDep, CallerDep
+from services.common.enums import ProtoEnum
+from services.common.grpc_client import call
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
-STATUSES = {
-    pb.RUN_STATUS_QUEUED: "queued",
-    pb.RUN_STATUS_RUNNING: "running",
-    pb.RUN_STATUS_SUCCEEDED: "succeeded",
-    pb.RUN_STATUS_FAILED: "failed",
-}
-SEVERITIES = {pb.SEVERITY_ERROR: "error", pb.SEVERITY_WARNING: "warning"}
+STATUSES = ProtoEnum(pb.RunStatus)
+SEVERITIES = ProtoEnum(pb.Severity)
+# The upload is passed on as it is read (Starlette spools it to disk), never whole in memory.
+UPLOAD_CHUNK_BYTES = 1024 * 1024
+UPLOAD_TIMEOUT_SECONDS = 300.0
 
 
 def instant(stamp: Timestamp, present: bool) -> datetime | None:
@@ -37,7 +37,7 @@ class RunMessage(BaseModel):
 
 class UserImportRun(BaseModel):
     id: str
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: Literal["queued", "running", "succeeded", "failed", "needs_review"]
     filename: str
     started_by: str
     created_at: datetime | None
@@ -56,7 +56,7 @@ class UserImportRun(BaseModel):
     def of(cls, run: pb.UserImportRun) -> "UserImportRun":
         return cls(
             id=run.id,
-            status=STATUSES[run.status],
+            status=STATUSES.name(run.status),
             filename=run.filename,
             started_by=run.started_by,
             created_at=instant(run.created_at, run.HasField("created_at")),
@@ -81,7 +81,7 @@ class UserImportRun(BaseModel):
             messages=[
                 RunMessage(
                     code=m.code,
-                    severity=SEVERITIES[m.severity],
+                    severity=SEVERITIES.name(m.severity),
                     text_sv=m.text_sv,
                     text_en=m.text_en,
                     external_id=m.external_id or None,
@@ -111,8 +111,26 @@ class RunLog(BaseModel):
 @router.post("/user-runs", status_code=status.HTTP_202_ACCEPTED, response_model=UserImportRun)
 async def start_user_import(file: UploadFile, caller: CallerDep, services: BackendsDep):
     """Upload a user-import XML file (multipart field `file`); the run is carried out in the background."""
-    request = pb.StartUserImportRequest(file=await file.read(), filename=file.filename or "")
-    return UserImportRun.of(await services.call(services.imports.StartUserImport, request, caller))
+    timeout = max(services.timeout, UPLOAD_TIMEOUT_SECONDS)
+    reply = await call(
+        services.imports.StartUserImport, upload_messages(file), timeout=timeout, token=caller.token
+    )
+    return UserImportRun.of(reply)
+
+
+async def upload_messages(file: UploadFile):
+    """The file's info, then its bytes chunk by chunk."""
+    yield pb.StartUserImportRequest(info=pb.UserImportFileInfo(filename=file.filename or ""))
+    while chunk := await file.read(UPLOAD_CHUNK_BYTES):
+        yield pb.StartUserImportRequest(chunk=chunk)
+
+
+@router.post("/user-runs/{run_id}/confirm", response_model=UserImportRun)
+async def confirm_user_import_run(run_id: str, caller: CallerDep, services: BackendsDep):
+    """Apply the deactivations a run held back for review (status `needs_review`); the run then succeeds.
+    409 if the run is not waiting for review."""
+    request = pb.ConfirmUserImportRunRequest(run_id=run_id)
+    return UserImportRun.of(await services.call(services.imports.ConfirmUserImportRun, request, caller))
 
 
 @router.get("/user-runs", response_model=UserImportRuns)

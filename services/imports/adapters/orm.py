@@ -3,46 +3,24 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    PrimaryKeyConstraint,
-    Text,
-    func,
-    text,
-)
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Index, PrimaryKeyConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import kit_tables, make_metadata
+from services.common.orm import TenantMixin, declarative_base, tenant_key, tenant_reference
 
 SCHEMA = "imports"
 
-
-class Base(DeclarativeBase):
-    metadata = make_metadata(SCHEMA)
-    type_annotation_map = {
-        uuid.UUID: UUID(as_uuid=True),
-        str: Text,
-        datetime: DateTime(timezone=True),
-        int: Integer,
-    }
+Base, KIT = declarative_base(SCHEMA)
 
 
-KIT = kit_tables(Base.metadata)
-
-
-class UserImportRun(Base):
+class UserImportRun(TenantMixin, Base):
     __tablename__ = "user_import_runs"
-    __table_args__ = (Index("ix_user_import_runs_org_id_created_at", "org_id", "created_at"),)
+    __table_args__ = (Index("ix_user_import_runs_org_id_created_at", "org_id", "created_at"), tenant_key())
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    org_id: Mapped[uuid.UUID]
-    status: Mapped[str]
+    status: Mapped[str]  # a RunStatus
     filename: Mapped[str]
+    sha256: Mapped[str] = mapped_column(server_default=text("''"))
     started_by: Mapped[uuid.UUID]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     started_at: Mapped[datetime | None]
@@ -64,34 +42,43 @@ class UserImportRun(Base):
     consistency_token: Mapped[str] = mapped_column(server_default=text("''"))
 
 
-class UserImportFile(Base):
-    """The uploaded file, kept for reruns and for reading what was imported."""
+class HeldDeactivation(TenantMixin, Base):
+    """A user a run would deactivate, held back until an administrator confirms the run."""
 
-    __tablename__ = "user_import_files"
+    __tablename__ = "held_deactivations"
+    __table_args__ = (
+        PrimaryKeyConstraint("run_id", "user_id"),
+        tenant_reference("run_id", f"{SCHEMA}.user_import_runs", ondelete="CASCADE"),
+    )
 
-    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_import_runs.id"), primary_key=True)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str]
+    run_id: Mapped[uuid.UUID]
+    user_id: Mapped[uuid.UUID]
 
 
-class UserImportMessage(Base):
+class UserImportMessage(TenantMixin, Base):
     __tablename__ = "user_import_messages"
-    __table_args__ = (PrimaryKeyConstraint("run_id", "seq"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("run_id", "seq"),
+        tenant_reference("run_id", f"{SCHEMA}.user_import_runs"),
+    )
 
-    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_import_runs.id"))
+    run_id: Mapped[uuid.UUID]
     seq: Mapped[int]
     code: Mapped[int]
-    severity: Mapped[str]
+    severity: Mapped[str]  # a Severity
     external_id: Mapped[str | None]
     detail: Mapped[str]
     ignored: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
-class UserImportLogLine(Base):
+class UserImportLogLine(TenantMixin, Base):
     __tablename__ = "user_import_log"
-    __table_args__ = (PrimaryKeyConstraint("run_id", "seq"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("run_id", "seq"),
+        tenant_reference("run_id", f"{SCHEMA}.user_import_runs"),
+    )
 
-    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_import_runs.id"))
+    run_id: Mapped[uuid.UUID]
     seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(server_default=func.now())
     level: Mapped[str]

@@ -82,6 +82,12 @@ CODES = {
             "Användaren saknar åtkomst till elevgrupp, markerades ej som utvald",
             "The user lacks access to the student group, not starred",
         ),
+        # Not in the seed: the guard against broken exports (a run waits for review instead of deactivating).
+        _warning(
+            10200,
+            "Inaktiveringar hålls inne tills en administratör bekräftar körningen",
+            "Deactivations are held back until an administrator confirms the run",
+        ),
     )
 }
 
@@ -96,6 +102,7 @@ DUPLICATE_IN_FILE = 1003
 MISSING_EXTERNAL_ID = 1004
 UNKNOWN_UNIT = 1010
 UNKNOWN_ROLE = 1011
+HELD_FOR_REVIEW = 10200
 
 
 @dataclass(frozen=True)

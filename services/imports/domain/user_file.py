@@ -1,9 +1,13 @@
 """Reading a user-import file: hostile XML is refused, structure is checked against our XSD.
 
-The XSD is checked by libxml2 (through lxml), which reads a 100,000-user file in well under a second.
+The XSD is checked by libxml2 (through lxml), which reads a 100,000-user file in well under a second. A file is
+read streaming (each user is dropped from the tree once read), so memory follows the users, not the file; only a
+file that fails is read whole again, to name the line and place of its first problem.
 """
 
+import copy
 import functools
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,6 +19,7 @@ from services.imports.domain.codes import INVALID_FORMAT, NOT_XML
 NAMESPACE = "urn:elevhalsa:user-import:1"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "user-import-v1.xsd"
 _NS = f"{{{NAMESPACE}}}"
+BATCH = 1000  # users validated at a time
 
 
 class UserFileError(Exception):
@@ -51,16 +56,19 @@ def user_import_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), secure_parser()))
 
 
+# No entity expansion, no DTD loading, no network, no huge-tree mode.
+SECURE = dict(
+    resolve_entities=False,
+    load_dtd=False,
+    no_network=True,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+
+
 def secure_parser() -> etree.XMLParser:
-    """No entity expansion, no DTD loading, no network, no huge-tree mode."""
-    return etree.XMLParser(
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLParser(**SECURE)
 
 
 def parse_xml(data: bytes) -> etree._Element:
@@ -107,12 +115,81 @@ def readable_path(root: etree._Element, xpath: str) -> str:
 
 
 def parse_user_file(data: bytes) -> list[FileUser]:
-    """The users of a file, in file order."""
-    root = parse_xml(data)
-    validate(root)
-    return [
-        read_user(element, position) for position, element in enumerate(root.iterchildren(f"{_NS}user"), 1)
-    ]
+    """The users of a file's content, in file order."""
+    return read_user_file(io.BytesIO(data), lambda: data)
+
+
+def read_user_file_at(path: Path) -> list[FileUser]:
+    """The users of a file on disk, in file order."""
+    with path.open("rb") as stream:
+        return read_user_file(stream, path.read_bytes)
+
+
+def read_user_file(stream, content) -> list[FileUser]:
+    """The users read streaming from `stream`; `content()` gives the whole file, only to explain a failure.
+
+    The XSD is checked on batches of the root's children: the schema constrains each user, not users together,
+    so a file is valid exactly when every batch is (and the root holds no text of its own).
+    """
+    users: list[FileUser] = []
+    batch = etree.Element(f"{_NS}users")
+    depth = 0
+    try:
+        for event, element in etree.iterparse(stream, events=("start", "end"), **SECURE):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    check_root(element)
+                continue
+            depth -= 1
+            if depth == 0 and ((element.text or "").strip() or element.attrib):
+                raise UserFileError(INVALID_FORMAT, "text or attributes on the root element")
+            if depth == 1:
+                if (element.tail or "").strip():
+                    raise UserFileError(INVALID_FORMAT, "text outside a user element")
+                kept = copy.deepcopy(element)
+                kept.tail = None  # whitespace between users, which can be most of a file
+                batch.append(kept)
+                element.clear()
+                while element.getprevious() is not None:  # the children already read
+                    del element.getparent()[0]
+                if len(batch) == BATCH:
+                    users.extend(read_batch(batch, len(users)))
+                    batch = etree.Element(f"{_NS}users")
+        if len(batch) or not users:
+            users.extend(read_batch(batch, len(users)))
+    except (etree.XMLSyntaxError, UserFileError) as error:
+        raise explained(content(), error) from None
+    return users
+
+
+def read_batch(batch: etree._Element, before: int) -> list[FileUser]:
+    if not user_import_schema().validate(batch):
+        raise UserFileError(INVALID_FORMAT, batch_error())
+    return [read_user(element, before + position) for position, element in enumerate(batch, 1)]
+
+
+def batch_error() -> str:
+    return user_import_schema().error_log[0].message.replace(_NS, "")
+
+
+def check_root(root: etree._Element) -> None:
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+        raise UserFileError(NOT_XML, "a DOCTYPE (DTD or entity declarations) is not allowed in the file")
+    if root.tag != f"{_NS}users":
+        raise UserFileError(INVALID_FORMAT, f'the root element must be <users xmlns="{NAMESPACE}">')
+
+
+def explained(data: bytes, error: Exception) -> UserFileError:
+    """The failure of a streaming read as the whole-file checks name it (with its line and place)."""
+    try:
+        validate(parse_xml(data))
+    except UserFileError as precise:
+        return precise
+    if isinstance(error, UserFileError):
+        return error
+    return UserFileError(INVALID_FORMAT, str(getattr(error, "msg", error)).replace(_NS, ""))
 
 
 def _texts(element: etree._Element) -> dict[str, etree._Element | str]:

@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from services.common.convert import CONTROL_CHARACTERS
 from services.common.email import normalise_email
@@ -19,6 +20,30 @@ from services.imports.domain.codes import (
 from services.imports.domain.user_file import FileAssignment, FileUser
 
 MAX_TEXT = 200  # what identity stores for names and ids
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NEEDS_REVIEW = "needs_review"  # applied except its deactivations, which wait for an administrator
+
+
+WORKING = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class ReviewLimits:
+    """Beyond these shares a run looks like a broken export: it deactivates nobody until confirmed.
+
+    Faulty users count too: an export that garbles its users (no ids, broken rows) also drops them, and the
+    people behind them would be deactivated as "missing"; one in ten users being unreadable is far beyond what
+    a healthy source system produces, yet a few typos in a large file do not stop the nightly run.
+    """
+
+    max_deactivated_share: float = 0.10
+    max_faulty_share: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,26 @@ class Plan:
     counts: UserCounts = field(default_factory=UserCounts)
     faulty_users: int = 0
     unchanged: int = 0
+    managed_active: int = 0  # the journal's active users that imports manage: what a deactivation share is of
+
+
+def review_reason(plan: Plan, limits: ReviewLimits) -> str | None:
+    """Why the plan's deactivations must wait for an administrator, or None when they may be applied."""
+    deactivating = len(plan.deactivate_user_ids)
+    if not deactivating:
+        return None
+    reasons = []
+    if deactivating > limits.max_deactivated_share * plan.managed_active:
+        reasons.append(
+            f"would deactivate {deactivating} of {plan.managed_active} imported users "
+            f"(more than {limits.max_deactivated_share:.0%})"
+        )
+    if plan.faulty_users > limits.max_faulty_share * plan.counts.total:
+        reasons.append(
+            f"faulty {plan.faulty_users} of {plan.counts.total} users in the file "
+            f"(more than {limits.max_faulty_share:.0%})"
+        )
+    return "; ".join(reasons) or None
 
 
 def normalised_email(value: str | None) -> str | None:
@@ -113,11 +158,9 @@ def plan_user_import(
             continue
         plan.upserts.append(desired)
     in_file = {u.external_id for u in users if u.external_id}
-    plan.deactivate_user_ids = sorted(
-        j.user_id
-        for j in journal.values()
-        if j.active and not j.manually_managed and j.external_id not in in_file
-    )
+    managed = [j for j in journal.values() if j.active and not j.manually_managed]
+    plan.managed_active = len(managed)
+    plan.deactivate_user_ids = sorted(j.user_id for j in managed if j.external_id not in in_file)
     return plan
 
 

@@ -5,13 +5,17 @@ import logging
 
 from elevhalsa.imports.v1 import imports_pb2_grpc
 
+from services.common.clock import utcnow
 from services.common.grpc_client import open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
 from services.common.waiting import wait_or_stop
 from services.imports.adapters.authz_client import AuthzCallers
+from services.imports.adapters.files import UploadStore
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import KIT
+from services.imports.adapters.repository import ImportsRepository
+from services.imports.domain.user_import import ReviewLimits
 from services.imports.entrypoints.grpc_servicer import ImportsServicer
 from services.imports.service_layer.runs import fail_stale_runs
 from services.imports.settings import ImportsSettings
@@ -21,12 +25,19 @@ log = logging.getLogger(__name__)
 
 
 async def build_runtime(settings: ImportsSettings) -> ServiceRuntime:
-    ctx = await open_service(NAME, settings, KIT)
+    ctx = await open_service(NAME, settings, KIT, repositories=ImportsRepository)
     max_bytes = settings.max_import_file_bytes
     identity_channel = open_channel(settings.identity_addr, max_message_bytes=max_bytes + 1024 * 1024)
     authz_channel = open_channel(settings.authz_addr)
     timeout = settings.grpc_call_timeout_seconds
-    servicer = ImportsServicer(ctx, IdentityClient(identity_channel, timeout), max_bytes)
+    limits = ReviewLimits(settings.import_max_deactivated_share, settings.import_max_faulty_share)
+    servicer = ImportsServicer(
+        ctx,
+        IdentityClient(identity_channel, timeout),
+        UploadStore(settings.import_upload_dir),
+        limits,
+        max_bytes,
+    )
     server, health = create_server(
         verifier=ctx.verifier,
         live_callers=AuthzCallers(authz_channel, timeout),
@@ -52,7 +63,7 @@ async def fail_stale_runs_every(ctx, stop: asyncio.Event, seconds: float = 60) -
     while not stop.is_set():
         try:
             async with ctx.unit_of_work() as uow:
-                if stale := await fail_stale_runs(uow):
+                if stale := await fail_stale_runs(uow, utcnow()):
                     log.warning(
                         "%d user import run(s) had stopped without finishing and are marked failed", stale
                     )

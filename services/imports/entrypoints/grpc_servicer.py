@@ -6,39 +6,67 @@ from elevhalsa.imports.v1 import imports_pb2 as pb
 from elevhalsa.imports.v1 import imports_pb2_grpc
 
 from services.common.auth import current_caller
+from services.common.clock import utcnow
 from services.common.convert import parse_id, timestamp
+from services.common.enums import ProtoEnum
+from services.common.errors import InvalidArgument
 from services.common.service import ServiceContext
+from services.imports.adapters.files import UploadStore
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import UserImportMessage, UserImportRun
-from services.imports.domain.codes import CODES
+from services.imports.domain.codes import CODES, Severity
+from services.imports.domain.user_import import ReviewLimits
 from services.imports.service_layer import runs, user_import
 
-STATUSES = {
-    user_import.QUEUED: pb.RUN_STATUS_QUEUED,
-    user_import.RUNNING: pb.RUN_STATUS_RUNNING,
-    user_import.SUCCEEDED: pb.RUN_STATUS_SUCCEEDED,
-    user_import.FAILED: pb.RUN_STATUS_FAILED,
-}
-SEVERITIES = {"error": pb.SEVERITY_ERROR, "warning": pb.SEVERITY_WARNING}
+STATUSES = user_import.STATUSES
+SEVERITIES = ProtoEnum(pb.Severity, Severity)
 
 
 class ImportsServicer(imports_pb2_grpc.ImportsServiceServicer):
-    def __init__(self, ctx: ServiceContext, identity: IdentityClient, max_file_bytes: int):
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        identity: IdentityClient,
+        store: UploadStore,
+        limits: ReviewLimits,
+        max_file_bytes: int,
+    ):
         self._ctx = ctx
         self._identity = identity
+        self._store = store
+        self._limits = limits
         self._max_file_bytes = max_file_bytes
         self.running: set[asyncio.Task] = set()
 
-    async def StartUserImport(self, request, context):
+    async def StartUserImport(self, request_iterator, context):
+        first = await anext(aiter(request_iterator), None)
+        if first is None or not first.HasField("info"):
+            raise InvalidArgument("the first message must carry the file's info", field="info")
         async with self._ctx.unit_of_work() as uow:
             run = await user_import.start_run(
-                uow, current_caller(), request.filename, request.file, self._max_file_bytes
+                uow,
+                self._store,
+                current_caller(),
+                first.info.filename,
+                chunks_of(request_iterator),
+                self._max_file_bytes,
+                utcnow(),
             )
         # The task inherits this call's context: the caller (whose token identity will see) and the trace.
-        task = asyncio.create_task(user_import.process_run(self._ctx.unit_of_work, self._identity, run.id))
+        task = asyncio.create_task(
+            user_import.process_run(self._ctx.unit_of_work, self._identity, self._store, self._limits, run)
+        )
         self.running.add(task)
         task.add_done_callback(self.running.discard)
         return run_to_proto(run, [])
+
+    async def ConfirmUserImportRun(self, request, context):
+        run_id = parse_id(request.run_id, "run_id", "user import run")
+        async with self._ctx.unit_of_work() as uow:
+            await user_import.confirm_run(uow, self._identity, current_caller(), run_id, utcnow())
+        async with self._ctx.unit_of_work() as uow:
+            run, messages = await runs.get_run(uow, current_caller(), run_id)
+        return run_to_proto(run, messages)
 
     async def GetUserImportRun(self, request, context):
         run_id = parse_id(request.run_id, "run_id", "user import run")
@@ -62,11 +90,19 @@ class ImportsServicer(imports_pb2_grpc.ImportsServiceServicer):
         )
 
 
+async def chunks_of(request_iterator):
+    """The file's bytes, from the messages after the first."""
+    async for message in request_iterator:
+        if not message.HasField("chunk"):
+            raise InvalidArgument("only the first message may carry the file's info", field="chunk")
+        yield message.chunk
+
+
 def message_to_proto(message: UserImportMessage) -> pb.RunMessage:
     code = CODES[message.code]
     return pb.RunMessage(
         code=message.code,
-        severity=SEVERITIES[message.severity],
+        severity=SEVERITIES.number(message.severity),
         text_sv=code.text_sv,
         text_en=code.text_en,
         external_id=message.external_id or "",
@@ -78,7 +114,7 @@ def message_to_proto(message: UserImportMessage) -> pb.RunMessage:
 def run_to_proto(run: UserImportRun, messages: list[UserImportMessage]) -> pb.UserImportRun:
     return pb.UserImportRun(
         id=str(run.id),
-        status=STATUSES[run.status],
+        status=STATUSES.number(run.status),
         filename=run.filename,
         created_at=timestamp(run.created_at),
         started_at=timestamp(run.started_at),

@@ -10,29 +10,54 @@ from elevhalsa.imports.v1 import imports_pb2 as pb
 
 from services.common.clock import utcnow
 from services.common.db import session_factory
-from services.common.errors import Conflict, PermissionDenied, TooLarge
+from services.common.errors import Conflict, InvalidArgument, PermissionDenied, TooLarge
 from services.common.grpc_client import call
 from services.common.uow import UnitOfWork
 from services.imports.adapters.orm import KIT, UserImportRun
+from services.imports.adapters.repository import ImportsRepository
 from services.imports.service_layer.runs import fail_stale_runs
 from tests.support.user_files import BILLION_LAUGHS, EXTERNAL_ENTITY, user_file
 
+CHUNK = 64 * 1024
+ENDED = (pb.RUN_STATUS_SUCCEEDED, pb.RUN_STATUS_FAILED, pb.RUN_STATUS_NEEDS_REVIEW)
+
+
+def upload(content: bytes, filename: str = "users.xml") -> list[pb.StartUserImportRequest]:
+    """The messages of an upload: the file's info, then its bytes in chunks."""
+    info = pb.StartUserImportRequest(info=pb.UserImportFileInfo(filename=filename))
+    chunks = [content[i : i + CHUNK] for i in range(0, len(content), CHUNK)]
+    return [info, *(pb.StartUserImportRequest(chunk=chunk) for chunk in chunks)]
+
+
+async def start(org, messages, token: str | None = None) -> pb.UserImportRun:
+    async def stream():
+        for message in messages:
+            yield message
+
+    return await call(org.imports.StartUserImport, stream(), token=token or org.admin)
+
 
 async def run_import(org, content: bytes, token: str | None = None) -> pb.UserImportRun:
-    """Start a run and wait for it to end."""
-    run = await call(
-        org.imports.StartUserImport,
-        pb.StartUserImportRequest(file=content, filename="users.xml"),
-        token=token or org.admin,
-    )
-    for _ in range(200):
+    """Start a run and wait for it to end (or to wait for review)."""
+    run = await start(org, upload(content), token)
+    return await ended(org, run.id)
+
+
+async def ended(org, run_id: str) -> pb.UserImportRun:
+    deadline = asyncio.get_running_loop().time() + 10
+    while asyncio.get_running_loop().time() < deadline:
         run = await call(
-            org.imports.GetUserImportRun, pb.GetUserImportRunRequest(run_id=run.id), token=org.admin
+            org.imports.GetUserImportRun, pb.GetUserImportRunRequest(run_id=run_id), token=org.admin
         )
-        if run.status in (pb.RUN_STATUS_SUCCEEDED, pb.RUN_STATUS_FAILED):
+        if run.status in ENDED:
             return run
         await asyncio.sleep(0.05)
     raise AssertionError("the run did not finish")
+
+
+async def confirm(org, run_id: str) -> pb.UserImportRun:
+    request = pb.ConfirmUserImportRunRequest(run_id=run_id)
+    return await call(org.imports.ConfirmUserImportRun, request, token=org.admin)
 
 
 async def imported_users(org) -> dict[str, ipb.ImportUser]:
@@ -99,18 +124,19 @@ async def test_the_same_file_twice_changes_nothing_the_second_time(org, source):
     assert await imported_users(org) == before
 
 
-async def test_changed_missing_and_returning_users_are_updated_deactivated_and_activated(org, source):
-    people = staff(source)
+async def test_a_healthy_file_with_a_leaver_updates_deactivates_and_activates_without_review(org, source):
+    people = staff(source, 20)
     await run_import(org, user_file(people))
     people[0]["last_name"] = "Berg"
     people[1]["active"] = False
-    run = await run_import(org, user_file(people[:2]))
+    run = await run_import(org, user_file(people[:19]))  # hr-19 left: 1 of 20 is within the 10 % limit
+    assert run.status == pb.RUN_STATUS_SUCCEEDED
     assert changes(run) == (0, 0, 2, 1)
     users = await imported_users(org)
     assert users["hr-0"].user.last_name == "Berg"
-    assert not users["hr-1"].user.active and not users["hr-2"].user.active
-    back = await run_import(org, user_file(staff(source)))
-    assert changes(back)[1] == 2
+    assert not users["hr-1"].user.active and not users["hr-19"].user.active
+    back = await run_import(org, user_file(staff(source, 20)))
+    assert back.status == pb.RUN_STATUS_SUCCEEDED and changes(back)[1] == 2
 
 
 async def test_manually_managed_users_are_left_alone(org, source):
@@ -125,9 +151,12 @@ async def test_manually_managed_users_are_left_alone(org, source):
     run = await run_import(
         org, user_file([{"external_id": "hr-manual-2", "first_name": "Ändrad", "last_name": "M"}])
     )
-    assert run.counts.manually_managed == 1 and changes(run) == (0, 0, 1, 0)
+    assert run.counts.manually_managed == 1
+    assert run.status == pb.RUN_STATUS_NEEDS_REVIEW  # the file would deactivate every imported user
+    confirmed = await confirm(org, run.id)
+    assert changes(confirmed) == (0, 0, 1, 0)
     users = await imported_users(org)
-    assert users["hr-manual-2"].user.first_name == "M"
+    assert users["hr-manual-2"].user.first_name == "M" and users["hr-manual-2"].user.active
     assert not users["hr-manual"].user.active  # not manually managed and missing from the file
 
 
@@ -184,7 +213,12 @@ async def test_a_hostile_or_broken_file_fails_the_run_and_writes_nothing(org, so
 
 
 async def test_the_log_has_every_step_and_the_error_log_only_errors(org, source):
-    run = await run_import(org, user_file(staff(source, 1) + [{"first_name": "Utan", "last_name": "Id"}]))
+    await run_import(org, user_file(staff(source, 20)))
+    people = staff(source, 20)
+    people[0]["last_name"] = "Berg"
+    people[19] = {"first_name": "Utan", "last_name": "Id"}  # hr-19 is missing, and this user has no id
+    run = await run_import(org, user_file(people))
+    assert run.status == pb.RUN_STATUS_SUCCEEDED  # 1 faulty and 1 leaver of 20: within the limits
     complete = await call(
         org.imports.GetUserImportRunLog, pb.GetUserImportRunLogRequest(run_id=run.id), token=org.admin
     )
@@ -193,8 +227,23 @@ async def test_the_log_has_every_step_and_the_error_log_only_errors(org, source)
         pb.GetUserImportRunLogRequest(run_id=run.id, errors_only=True),
         token=org.admin,
     )
-    assert any("hr-0: created" in line.message for line in complete.lines)
+    steps = [
+        "file received: users.xml",
+        "file read and validated against the schema: 20 users",
+        "1004 ",
+        "planned: 1 to create or change, 18 unchanged, 1 missing from the file to deactivate",
+        "user hr-0: updated",
+        "user hr-19: deactivated",
+        "applied: 0 created, 0 activated, 1 deactivated, 1 updated",
+        "finished: succeeded",
+    ]
+    messages = [line.message for line in complete.lines]
+    found = [next((i for i, m in enumerate(messages) if m.startswith(step)), None) for step in steps]
+    assert None not in found, dict(zip(steps, found, strict=True))
+    assert found == sorted(found), "the steps are logged in the order they happen"
+    assert [line.level for line in errors.lines] == ["error"]
     assert [line.message.split()[0] for line in errors.lines] == ["1004"]
+    assert {line.level for line in complete.lines} == {"info", "error"}
 
 
 async def test_only_administrators_import_and_files_have_a_size_limit(org):
@@ -204,6 +253,14 @@ async def test_only_administrators_import_and_files_have_a_size_limit(org):
         await run_import(org, user_file([{"external_id": "x"}]), token=member)
     with pytest.raises(TooLarge):
         await run_import(org, b"<" * (1024 * 1024 + 1))
+    runs = await call(org.imports.ListUserImportRuns, pb.ListUserImportRunsRequest(), token=org.admin)
+    assert list(runs.runs) == []  # neither upload started a run
+
+
+async def test_an_upload_must_begin_with_the_files_info(org):
+    with pytest.raises(InvalidArgument) as refused:
+        await start(org, upload(user_file([{"external_id": "x"}]))[1:])
+    assert refused.value.field == "info"
 
 
 async def test_only_runs_whose_heartbeat_stopped_are_failed_as_interrupted(org, engine):
@@ -221,8 +278,8 @@ async def test_only_runs_whose_heartbeat_stopped_are_failed_as_interrupted(org, 
                     heartbeat_at=heartbeat,
                 )
             )
-    async with UnitOfWork(sessions, KIT, "imports") as uow:
-        await fail_stale_runs(uow)
+    async with UnitOfWork(sessions, KIT, "imports", ImportsRepository) as uow:
+        await fail_stale_runs(uow, utcnow())
     statuses = {}
     for run_id in (alive, stopped):
         run = await call(
@@ -247,3 +304,33 @@ async def test_a_second_upload_while_a_run_is_going_is_refused(org, engine):
         )
     with pytest.raises(Conflict):
         await run_import(org, user_file([{"external_id": "hr-1"}]))
+
+
+async def test_a_file_whose_only_user_is_faulty_deactivates_nobody_and_waits_for_review(org, source):
+    await run_import(org, user_file(staff(source, 3)))
+    run = await run_import(org, user_file([{"first_name": "Utan", "last_name": "Id"}]))
+    assert run.status == pb.RUN_STATUS_NEEDS_REVIEW
+    assert changes(run) == (0, 0, 0, 0)
+    assert all(item.user.active for item in (await imported_users(org)).values())
+    [held] = [m for m in run.messages if m.code == 10200]
+    assert "would deactivate 3 of 3 imported users" in held.detail
+    assert "faulty 1 of 1 users in the file" in held.detail
+
+    confirmed = await confirm(org, run.id)
+    assert confirmed.status == pb.RUN_STATUS_SUCCEEDED and changes(confirmed) == (0, 0, 3, 0)
+    assert not any(item.user.active for item in (await imported_users(org)).values())
+    with pytest.raises(Conflict) as again:
+        await confirm(org, run.id)
+    assert "succeeded" in again.value.message and "not waiting for review" in again.value.message
+
+
+async def test_a_run_waiting_for_review_cannot_be_confirmed_once_a_later_run_replaced_it(org, source):
+    await run_import(org, user_file(staff(source, 3)))
+    held = await run_import(org, user_file(staff(source, 1)))
+    assert held.status == pb.RUN_STATUS_NEEDS_REVIEW
+    later = await run_import(org, user_file(staff(source, 3)))
+    assert later.status == pb.RUN_STATUS_SUCCEEDED
+    with pytest.raises(Conflict) as refused:
+        await confirm(org, held.id)
+    assert "later run" in refused.value.message
+    assert all(item.user.active for item in (await imported_users(org)).values())

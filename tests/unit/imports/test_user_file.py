@@ -216,3 +216,23 @@ def test_a_file_without_users_is_refused_as_invalid_format():
     error = refusal(users_file())
     assert error.code == INVALID_FORMAT
     assert "/users" in error.detail
+
+
+def test_a_file_is_read_streaming_in_batches_and_keeps_its_users_order():
+    many = users_file(*(user_xml(external_id=f"hr-{i}") for i in range(2500)))
+    users = parse_user_file(many)
+    assert [u.external_id for u in users[998:1002]] == ["hr-998", "hr-999", "hr-1000", "hr-1001"]
+    assert (len(users), users[-1].position) == (2500, 2500)
+
+
+def test_a_violation_in_a_later_batch_still_names_its_place():
+    many = [user_xml(external_id=f"hr-{i}") for i in range(1500)]
+    many[1200] = user_xml(active="yes")
+    error = refusal(users_file(*many))
+    assert error.code == INVALID_FORMAT
+    assert error.detail.endswith("at /users/user[1201]/active)")
+
+
+def test_text_beside_the_users_is_refused_as_invalid_format():
+    data = users_file(user_xml()).replace(b"</users>", b"stray text</users>")
+    assert refusal(data).code == INVALID_FORMAT
