@@ -5,7 +5,7 @@ their run through it. Uploaded files now live on disk only while their run works
 file's checksum moves to the run. Deactivations a run holds back for review get a table.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-28 12:00:00.000000
 """
 
@@ -17,7 +17,7 @@ RUNS = f"{SCHEMA}.user_import_runs"
 CHILDREN = ("user_import_messages", "user_import_log")
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
