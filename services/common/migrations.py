@@ -1,6 +1,7 @@
 """Alembic per service: the version table lives in the service's own schema; migrations run under a lock."""
 
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -138,3 +139,58 @@ def drop_kit_tables_v2(op, schema: str) -> None:
     op.drop_index("ix_inbox_source_org_id_revision", table_name="inbox", schema=schema)
     for column in ("revision", "org_id", "source"):
         op.drop_column("inbox", column, schema=schema)
+
+
+# A reference between tenant tables, as (table, column, referred table).
+Reference = tuple[str, str, str]
+
+
+def add_tenant_keys_v1(op, schema: str, tables: Iterable[str]) -> None:
+    """The `(org_id, id)` unique key on each table, for composite references to point at."""
+    for table in tables:
+        op.create_unique_constraint(f"uq_{table}_org_id_id", table, ["org_id", "id"], schema=schema)
+
+
+def drop_tenant_keys_v1(op, schema: str, tables: Iterable[str]) -> None:
+    """Undo `add_tenant_keys_v1`."""
+    for table in tables:
+        op.drop_constraint(f"uq_{table}_org_id_id", table, type_="unique", schema=schema)
+
+
+def add_org_id_from_parent_v1(op, schema: str, table: str, column: str, parent: str) -> None:
+    """Give a child table the organisation of its parent row, filled in before the column refuses NULL."""
+    op.add_column(table, sa.Column("org_id", postgresql.UUID(as_uuid=True), nullable=True), schema=schema)
+    op.execute(
+        f"UPDATE {schema}.{table} AS c SET org_id = p.org_id FROM {schema}.{parent} AS p WHERE p.id = c.{column}"
+    )
+    op.alter_column(table, "org_id", nullable=False, schema=schema)
+
+
+def bind_references_to_tenant_v1(op, schema: str, references: Iterable[Reference]) -> None:
+    """Replace each `column → referred(id)` by `(org_id, column) → referred(org_id, id)`."""
+    for table, column, referred in references:
+        op.drop_constraint(f"fk_{table}_{column}_{referred}", table, type_="foreignkey", schema=schema)
+        op.create_foreign_key(
+            f"fk_{table}_org_id_{column}_{referred}",
+            table,
+            referred,
+            ["org_id", column],
+            ["org_id", "id"],
+            source_schema=schema,
+            referent_schema=schema,
+        )
+
+
+def unbind_references_from_tenant_v1(op, schema: str, references: Iterable[Reference]) -> None:
+    """Undo `bind_references_to_tenant_v1`."""
+    for table, column, referred in references:
+        op.drop_constraint(f"fk_{table}_org_id_{column}_{referred}", table, type_="foreignkey", schema=schema)
+        op.create_foreign_key(
+            f"fk_{table}_{column}_{referred}",
+            table,
+            referred,
+            [column],
+            ["id"],
+            source_schema=schema,
+            referent_schema=schema,
+        )

@@ -8,8 +8,15 @@ Revises: 0002
 Create Date: 2026-11-28 12:00:00.000000
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from services.common.migrations import (
+    add_org_id_from_parent_v1,
+    add_tenant_keys_v1,
+    bind_references_to_tenant_v1,
+    drop_tenant_keys_v1,
+    unbind_references_from_tenant_v1,
+)
 
 SCHEMA = "identity"
 
@@ -29,38 +36,12 @@ REFERENCES = (
 
 
 def upgrade() -> None:
-    for table in TENANT_TABLES:
-        op.create_unique_constraint(f"uq_{table}_org_id_id", table, ["org_id", "id"], schema=SCHEMA)
-    op.add_column("credentials", sa.Column("org_id", sa.UUID(), nullable=True), schema=SCHEMA)
-    op.execute(
-        f"UPDATE {SCHEMA}.credentials AS c SET org_id = u.org_id FROM {SCHEMA}.users AS u WHERE u.id = c.user_id"
-    )
-    op.alter_column("credentials", "org_id", nullable=False, schema=SCHEMA)
-    for table, column, referred in REFERENCES:
-        op.drop_constraint(f"fk_{table}_{column}_{referred}", table, type_="foreignkey", schema=SCHEMA)
-        op.create_foreign_key(
-            f"fk_{table}_org_id_{column}_{referred}",
-            table,
-            referred,
-            ["org_id", column],
-            ["org_id", "id"],
-            source_schema=SCHEMA,
-            referent_schema=SCHEMA,
-        )
+    add_tenant_keys_v1(op, SCHEMA, TENANT_TABLES)
+    add_org_id_from_parent_v1(op, SCHEMA, "credentials", "user_id", "users")
+    bind_references_to_tenant_v1(op, SCHEMA, REFERENCES)
 
 
 def downgrade() -> None:
-    for table, column, referred in REFERENCES:
-        op.drop_constraint(f"fk_{table}_org_id_{column}_{referred}", table, type_="foreignkey", schema=SCHEMA)
-        op.create_foreign_key(
-            f"fk_{table}_{column}_{referred}",
-            table,
-            referred,
-            [column],
-            ["id"],
-            source_schema=SCHEMA,
-            referent_schema=SCHEMA,
-        )
+    unbind_references_from_tenant_v1(op, SCHEMA, REFERENCES)
     op.drop_column("credentials", "org_id", schema=SCHEMA)
-    for table in TENANT_TABLES:
-        op.drop_constraint(f"uq_{table}_org_id_id", table, type_="unique", schema=SCHEMA)
+    drop_tenant_keys_v1(op, SCHEMA, TENANT_TABLES)

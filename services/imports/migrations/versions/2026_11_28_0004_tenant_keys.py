@@ -12,9 +12,18 @@ Create Date: 2026-11-28 12:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
+from services.common.migrations import (
+    add_org_id_from_parent_v1,
+    add_tenant_keys_v1,
+    bind_references_to_tenant_v1,
+    drop_tenant_keys_v1,
+    unbind_references_from_tenant_v1,
+)
+
 SCHEMA = "imports"
 RUNS = f"{SCHEMA}.user_import_runs"
 CHILDREN = ("user_import_messages", "user_import_log")
+REFERENCES = tuple((table, "run_id", "user_import_runs") for table in CHILDREN)
 
 revision = "0004"
 down_revision = "0003"
@@ -23,9 +32,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_unique_constraint(
-        "uq_user_import_runs_org_id_id", "user_import_runs", ["org_id", "id"], schema=SCHEMA
-    )
+    add_tenant_keys_v1(op, SCHEMA, ["user_import_runs"])
     op.add_column(
         "user_import_runs",
         sa.Column("sha256", sa.Text(), server_default=sa.text("''"), nullable=False),
@@ -36,19 +43,8 @@ def upgrade() -> None:
     )
     op.drop_table("user_import_files", schema=SCHEMA)
     for table in CHILDREN:
-        op.add_column(table, sa.Column("org_id", sa.UUID(), nullable=True), schema=SCHEMA)
-        op.execute(f"UPDATE {SCHEMA}.{table} c SET org_id = r.org_id FROM {RUNS} r WHERE r.id = c.run_id")
-        op.alter_column(table, "org_id", nullable=False, schema=SCHEMA)
-        op.drop_constraint(f"fk_{table}_run_id_user_import_runs", table, type_="foreignkey", schema=SCHEMA)
-        op.create_foreign_key(
-            f"fk_{table}_org_id_run_id_user_import_runs",
-            table,
-            "user_import_runs",
-            ["org_id", "run_id"],
-            ["org_id", "id"],
-            source_schema=SCHEMA,
-            referent_schema=SCHEMA,
-        )
+        add_org_id_from_parent_v1(op, SCHEMA, table, "run_id", "user_import_runs")
+    bind_references_to_tenant_v1(op, SCHEMA, REFERENCES)
     op.create_table(
         "held_deactivations",
         sa.Column("run_id", sa.UUID(), nullable=False),
@@ -69,19 +65,8 @@ def downgrade() -> None:
     op.drop_table("held_deactivations", schema=SCHEMA)
     # A run waiting for review has no place in the older schema: it ends as it stands, without deactivations.
     op.execute(f"UPDATE {RUNS} SET status = 'succeeded' WHERE status = 'needs_review'")
+    unbind_references_from_tenant_v1(op, SCHEMA, REFERENCES)
     for table in CHILDREN:
-        op.drop_constraint(
-            f"fk_{table}_org_id_run_id_user_import_runs", table, type_="foreignkey", schema=SCHEMA
-        )
-        op.create_foreign_key(
-            f"fk_{table}_run_id_user_import_runs",
-            table,
-            "user_import_runs",
-            ["run_id"],
-            ["id"],
-            source_schema=SCHEMA,
-            referent_schema=SCHEMA,
-        )
         op.drop_column(table, "org_id", schema=SCHEMA)
     # The files themselves are gone; the table comes back empty.
     op.create_table(
@@ -96,4 +81,4 @@ def downgrade() -> None:
         schema=SCHEMA,
     )
     op.drop_column("user_import_runs", "sha256", schema=SCHEMA)
-    op.drop_constraint("uq_user_import_runs_org_id_id", "user_import_runs", type_="unique", schema=SCHEMA)
+    drop_tenant_keys_v1(op, SCHEMA, ["user_import_runs"])
