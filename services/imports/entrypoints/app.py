@@ -5,12 +5,12 @@ import logging
 
 from elevhalsa.imports.v1 import imports_pb2_grpc
 
+from services.common.authz_callers import AuthzCallers
 from services.common.clock import utcnow
 from services.common.grpc_client import open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
 from services.common.waiting import wait_or_stop
-from services.imports.adapters.authz_client import AuthzCallers
 from services.imports.adapters.files import UploadStore
 from services.imports.adapters.identity_client import IdentityClient
 from services.imports.adapters.orm import KIT

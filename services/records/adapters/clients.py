@@ -7,8 +7,6 @@ import grpc
 from elevhalsa.authz.v1 import authz_pb2, authz_pb2_grpc
 from elevhalsa.identity.v1 import identity_pb2, identity_pb2_grpc
 
-from services.common.auth import Caller
-from services.common.callers import with_live_state
 from services.common.grpc_client import call
 from services.records.adapters.orm import Note
 
@@ -58,20 +56,6 @@ class AuthzClient:
         )
         response = await call(self._stub.FilterNotes, request, timeout=self._timeout)
         return NoteFilter(response.folder_readable, set(response.allowed_note_ids), response.reason)
-
-
-class AuthzCallers:
-    """Records keeps no users: the caller's live state comes from authz's read model."""
-
-    def __init__(self, channel: grpc.aio.Channel, timeout: float):
-        self._stub = authz_pb2_grpc.AuthzServiceStub(channel)
-        self._timeout = timeout
-
-    async def live(self, caller: Caller, consistency_token: str = "") -> Caller:
-        """The caller at their current level; Unauthenticated if unknown or inactive."""
-        request = authz_pb2.ResolveCallerRequest(consistency_token=consistency_token)
-        response = await call(self._stub.ResolveCaller, request, timeout=self._timeout, token=caller.token)
-        return with_live_state(caller, response.active, response.permission_level)
 
 
 class IdentityClient:

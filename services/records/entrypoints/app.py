@@ -2,10 +2,11 @@
 
 from elevhalsa.records.v1 import records_pb2_grpc
 
+from services.common.authz_callers import AuthzCallers
 from services.common.grpc_client import LARGE_MESSAGE_BYTES, open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
-from services.records.adapters.clients import AuthzCallers, AuthzClient, IdentityClient
+from services.records.adapters.clients import AuthzClient, IdentityClient
 from services.records.adapters.orm import KIT
 from services.records.adapters.repository import RecordsRepository
 from services.records.entrypoints.grpc_servicer import RecordsServicer

@@ -1,4 +1,4 @@
-"""Imports' call to authz: the caller's live state, as imports keeps no users of its own."""
+"""The caller's live state for services that keep no users of their own: asked of authz's read model."""
 
 import grpc
 from elevhalsa.authz.v1 import authz_pb2, authz_pb2_grpc
@@ -9,6 +9,8 @@ from services.common.grpc_client import call
 
 
 class AuthzCallers:
+    """`LiveCallers` answered by authz's `ResolveCaller`, at least as fresh as the request's consistency token."""
+
     def __init__(self, channel: grpc.aio.Channel, timeout: float):
         self._stub = authz_pb2_grpc.AuthzServiceStub(channel)
         self._timeout = timeout
