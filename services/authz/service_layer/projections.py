@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 from elevhalsa.identity.v1 import events_pb2 as identity_events
 from elevhalsa.identity.v1 import identity_pb2
 from elevhalsa.records.v1 import events_pb2 as records_events
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.authz.adapters.orm import KnownAssignment, KnownFolder, KnownRole, KnownUnit, KnownUser
+from services.authz.adapters.read_model import ReadModel
 from services.common.auth import PermissionLevel
 from services.common.convert import date_from_proto
 from services.common.enums import ProtoEnum
@@ -90,41 +88,11 @@ def assignment_row(org_id: uuid.UUID, event: identity_events.AssignmentGranted) 
     }
 
 
-async def upsert_all(session: AsyncSession, model, keys: list[str], rows: list[dict]) -> None:
-    """Insert or overwrite rows in one statement."""
-    if not rows:
-        return
-    statement = pg_insert(model).values(rows)
-    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
-    if updates:
-        statement = statement.on_conflict_do_update(index_elements=keys, set_=updates)
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    await session.execute(statement)
-
-
 async def project(session: AsyncSession, events: list) -> None:
     """Apply a batch of identity or records events to the read model."""
-    changes = fold(events)
-    await upsert_all(session, KnownUnit, ["org_id", "unit_id"], list(changes.units.values()))
-    await upsert_all(session, KnownRole, ["org_id", "role_id"], list(changes.roles.values()))
-    await upsert_all(session, KnownUser, ["org_id", "user_id"], list(changes.users.values()))
-    await upsert_all(session, KnownFolder, ["org_id", "folder_id"], list(changes.folders.values()))
-    granted = [row for row in changes.assignments.values() if row is not None]
-    revoked = [key for key, row in changes.assignments.items() if row is None]
-    await upsert_all(session, KnownAssignment, ["assignment_id"], granted)
-    if revoked:
-        await session.execute(delete(KnownAssignment).where(KnownAssignment.assignment_id.in_(revoked)))
-
-
-# The read-model tables built from each source's events (grants are authz's own and stay).
-BUILT_FROM = {
-    "identity": (KnownAssignment, KnownUser, KnownRole, KnownUnit),
-    "records": (KnownFolder,),
-}
+    await ReadModel(session).write(fold(events))
 
 
 async def reset(session: AsyncSession, source: str, org_id: str) -> None:
     """Forget what the read model holds from `source` for the organisation; a replay rebuilds it."""
-    for model in BUILT_FROM.get(source, ()):
-        await session.execute(delete(model).where(model.org_id == uuid.UUID(org_id)))
+    await ReadModel(session).forget(source, uuid.UUID(org_id))
