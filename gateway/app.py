@@ -7,7 +7,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from gateway.clients import open_backends
 from gateway.errors import install_error_handlers
-from gateway.middleware import BodySizeLimit, DropInboundTraceContext, HeaderCountLimit, TraceIdHeader
+from gateway.middleware import BodySizeLimit, DropInboundTraceContext, HeaderLimits, TraceIdHeader
 from gateway.openapi import describe_problems
 from gateway.routes import auth, authz, identity, imports, records
 from gateway.routes.common import CALLER_ERRORS, LOGIN_ERRORS
@@ -43,7 +43,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     install_error_handlers(app)
     describe_problems(app)
-    app.add_middleware(HeaderCountLimit, limit=settings.max_header_count)
+    app.add_middleware(HeaderLimits, max_count=settings.max_header_count, max_bytes=settings.max_header_bytes)
     app.add_middleware(
         BodySizeLimit,
         default_limit=settings.max_json_body_bytes,

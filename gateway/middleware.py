@@ -47,17 +47,26 @@ def current_trace_id_of(span_context) -> bytes:
     return format(span_context.trace_id, "032x").encode()
 
 
-class HeaderCountLimit:
-    """Refuses a request with more header fields than the limit (431); the HTTP server bounds their size."""
+class HeaderLimits:
+    """Refuses a request with more header fields, or more header bytes, than the limits (431).
 
-    def __init__(self, app, *, limit: int):
+    The HTTP server bounds what it buffers while a header block is incomplete; a block that arrives whole in
+    one read is only measured here, so the byte limit holds whatever the packet sizes were."""
+
+    def __init__(self, app, *, max_count: int, max_bytes: int):
         self.app = app
-        self.limit = limit
+        self.max_count = max_count
+        self.max_bytes = max_bytes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and len(scope["headers"]) > self.limit:
-            detail = f"the request has more than {self.limit} header fields"
-            return await problem(431, detail)(scope, receive, send)
+        if scope["type"] == "http":
+            headers = scope["headers"]
+            if len(headers) > self.max_count:
+                detail = f"the request has more than {self.max_count} header fields"
+                return await problem(431, detail)(scope, receive, send)
+            if sum(len(name) + len(value) for name, value in headers) > self.max_bytes:
+                detail = f"the request's header fields are larger than {self.max_bytes} bytes"
+                return await problem(431, detail)(scope, receive, send)
         await self.app(scope, receive, send)
 
 

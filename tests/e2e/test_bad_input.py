@@ -240,6 +240,13 @@ def test_huge_request_headers_are_refused_without_growing_the_gateway(api, stack
     assert api.call("GET", "/healthz").status_code == 200
 
 
+@pytest.mark.parametrize("kib", [17, 64])
+def test_a_header_block_over_the_limit_in_one_piece_is_431(api, tenant, kib):
+    big = {"X-Big": "a" * kib * 1024}
+    assert_problem(api.call("GET", "/api/v1/units", tenant.admin, headers=big), 431)
+    assert api.call("GET", "/api/v1/units", tenant.admin, headers={"X-Small": "a" * 1024}).status_code == 200
+
+
 def test_more_header_fields_than_allowed_is_431(api, tenant):
     many = {f"X-Filler-{n}": "x" for n in range(200)}
     assert_problem(api.call("GET", "/api/v1/units", tenant.admin, headers=many), 431)
