@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from elevhalsa.identity.v1 import events_pb2
 
-from services.common.consumer import sequence
+from services.common.sequencing import sequence
 
 ORG_A, ORG_B = str(uuid.uuid4()), str(uuid.uuid4())
 
