@@ -181,6 +181,6 @@ def backlog_figure(applied: Applied, drain: Drain, users: int) -> Figure:
         "read model catch-up (backlog)",
         drain.events / (drain.done - drain.first_seen),
         "events/s",
-        at_least(3000),
+        at_least(5000),
         note,
     )

@@ -87,7 +87,8 @@ def figures(runs: Runs) -> list[Figure]:
     )
     return [
         Figure(NAME, "Check p50, one at a time", single.p(50), "ms", None, alone, single.errors),
-        Figure(NAME, "Check p50 at 1,000/s", paced.p(50), "ms", at_most(1), offered, paced.errors),
+        # The p50 budget is a ratio to a bare echo RPC, which this bench does not measure yet: no verdict.
+        Figure(NAME, "Check p50 at 1,000/s", paced.p(50), "ms", None, offered, paced.errors),
         Figure(NAME, "Check p99 at 1,000/s", paced.p(99), "ms", at_most(5), offered, paced.errors),
         Figure(
             NAME,
