@@ -18,7 +18,7 @@ from tests.support.user_files import user_file
 NAME = "user_import_memory"
 FILE_MIB = 60
 USERS = 100_000
-PEAK_BUDGET_MIB = 500  # DESIGN §9: a 100,000-user import peaks at 500 MB
+PEAK_BUDGET_MIB = 500  # docs/performance.md: a 100,000-user import peaks at 500 MB
 RETURN_BUDGET_MIB = 100  # after the run, within this much of where the process started
 
 
