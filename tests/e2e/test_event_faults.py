@@ -13,6 +13,7 @@ from deploy.local.stack import stop_processes, wait_until_serving
 from services.common.db import libpq_url
 from tests.support.api import Tenant
 from tests.support.user_files import user_file
+from tests.support.waiting import until
 
 USERS = 1500  # each with one assignment: two identity events per user
 # Killed with at most this many events left, so that the time measured is the recovery's, not the time
@@ -61,15 +62,13 @@ def start_import(api, tenant: Tenant, count: int) -> str:
 def wait_for_run(stack, run_id: str, count: int) -> None:
     """Wait until the run has ended, read from imports' table: the API asks authz, which is stopped."""
     query = "SELECT status, created_users FROM imports.user_import_runs WHERE id = %s"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+
+    def outcome_if_ended():
         with psycopg.connect(libpq_url(stack.database_url)) as conn:
             status, created = conn.execute(query, (run_id,)).fetchone()
-        if status not in ("queued", "running"):
-            assert (status, created) == ("succeeded", count)
-            return
-        time.sleep(0.1)
-    raise AssertionError("the import did not finish")
+        return None if status in ("queued", "running") else (status, created)
+
+    assert until(outcome_if_ended, timeout=120) == ("succeeded", count)
 
 
 async def unacked(nats_url: str) -> int:
@@ -129,9 +128,7 @@ def test_authz_killed_mid_batch_catches_up_within_seconds_of_answering_its_healt
     assert end - start > LEFT_AT_KILL + 500
 
     start_authz(stack)
-    deadline = time.monotonic() + 60
-    while authz_position(stack, tenant.org_id) < end - LEFT_AT_KILL and time.monotonic() < deadline:
-        time.sleep(0.005)
+    until(lambda: authz_position(stack, tenant.org_id) >= end - LEFT_AT_KILL, timeout=60, interval=0.005)
     stack.processes["authz"].kill()
     stack.processes["authz"].wait()
     killed = time.monotonic()
@@ -142,8 +139,7 @@ def test_authz_killed_mid_batch_catches_up_within_seconds_of_answering_its_healt
     start_authz(stack)
     wait_until_serving("authz", stack.ports["authz"], stack.processes["authz"])
     serving = time.monotonic()
-    while authz_position(stack, tenant.org_id) < end and time.monotonic() < serving + 60:
-        time.sleep(0.02)
+    until(lambda: authz_position(stack, tenant.org_id) >= end, timeout=60, interval=0.02)
     seconds = time.monotonic() - serving
     record_property("authz_caught_up_seconds_after_serving", round(seconds, 2))
     record_property("authz_caught_up_seconds_after_kill", round(time.monotonic() - killed, 2))

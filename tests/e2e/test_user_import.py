@@ -1,6 +1,5 @@
 """User import over HTTP: upload a file, follow the run, read its log; hostile files write nothing."""
 
-import time
 import uuid
 
 import pytest
@@ -8,6 +7,7 @@ import pytest
 from bench.memory import Sampler, settled
 from tests.support.api import Tenant
 from tests.support.user_files import BILLION_LAUGHS, EXTERNAL_ENTITY, user_file
+from tests.support.waiting import until
 
 
 def upload(api, token: str, content: bytes, filename: str = "users.xml"):
@@ -17,12 +17,13 @@ def upload(api, token: str, content: bytes, filename: str = "users.xml"):
 
 
 def finished(api, token: str, run_id: str) -> dict:
-    for _ in range(200):
+    """The run once it has ended (or waits for review)."""
+
+    def run_if_ended():
         run = api.call("GET", f"/api/v1/imports/user-runs/{run_id}", token).json()
-        if run["status"] in ("succeeded", "failed", "needs_review"):
-            return run
-        time.sleep(0.05)
-    raise AssertionError("the run did not finish")
+        return run if run["status"] in ("succeeded", "failed", "needs_review") else None
+
+    return until(run_if_ended, timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,10 @@
 """A forged identity event quarantines the organisation in authz until identity's replay-org rebuilds it."""
 
-import asyncio
 import json
 import logging
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import nats
@@ -25,6 +23,7 @@ from services.common.errors import Unavailable
 from services.common.grpc_client import call
 from services.identity.adapters.orm import KIT as IDENTITY_KIT
 from tests.support.orgs import new_org
+from tests.support.waiting import eventually
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -34,17 +33,6 @@ async def js(nats_server):
     connection = await nats.connect(nats_server.url)
     yield connection.jetstream()
     await connection.close()
-
-
-async def eventually(condition, timeout: float = 15.0):
-    """Poll an async condition until it is truthy; fail with what it last returned."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await condition()
-        if value or time.monotonic() > deadline:
-            assert value, f"not reached within {timeout}s: {value!r}"
-            return value
-        await asyncio.sleep(0.05)
 
 
 async def identity_revision(engine, org_id: str) -> int:

@@ -12,6 +12,7 @@ from services.common.migrations import upgrade
 from tests.integration.conftest import SERVICES
 from tests.support.orgs import new_org
 from tests.support.services import InProcessServices
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -30,12 +31,15 @@ async def without_nats(postgres, key_pair, tmp_path):
 
 async def until_available(make):
     """The result of `make()` once authz has caught up (it answers Unavailable until then)."""
-    for _ in range(100):
+
+    async def made():
         try:
-            return await make()
+            return (await make(),)  # in a tuple, so that a call returning None counts as done too
         except Unavailable:
-            await asyncio.sleep(0.1)
-    return await make()
+            return None
+
+    (result,) = await eventually(made, timeout=60, interval=0.1)
+    return result
 
 
 async def test_changes_made_while_nats_is_down_reach_authz_when_it_is_back(without_nats):

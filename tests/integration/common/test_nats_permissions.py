@@ -1,7 +1,6 @@
 """NATS knows each service by its own user: only a service publishes its events; consumers only consume."""
 
 import asyncio
-import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from services.common.consistency import ConsistencyToken
 from services.common.events import StreamSpec, ensure_stream, subject_of
 from services.common.grpc_client import call
 from services.common.messaging import ServiceJetStream, inbox_prefix
+from tests.support.waiting import eventually
 
 IDENTITY = StreamSpec("identity")
 
@@ -47,12 +47,7 @@ class Connection:
     async def refused(self, subject: str, timeout: float = 5.0) -> bool:
         """Whether the server reported a permissions violation for publishing on `subject`."""
         expected = f'permissions violation for publish to "{subject}"'.lower()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(expected in error.lower() for error in self.errors):
-                return True
-            await asyncio.sleep(0.05)
-        return False
+        return await eventually(lambda: any(expected in error.lower() for error in self.errors), timeout)
 
 
 def with_credentials(url: str, user: str = "", password: str = "") -> str:

@@ -17,6 +17,7 @@ from services.common.migrations import upgrade
 from services.common.outbox import OutboxRelay
 from services.common.uow import UnitOfWork
 from services.identity.adapters.orm import KIT as IDENTITY_KIT
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -155,14 +156,23 @@ async def consume_until(engine, js, stream, types, projection, org_id: str, revi
     )
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
-    reached = 0
-    for _ in range(100):
+
+    async def position() -> int:
         async with session_factory(engine)() as session:
-            reached = await read_position(session, AUTHZ_KIT, stream.source, org_id)
-        if reached >= revision:
-            break
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(0.3)  # anything more (a duplicate applied twice) would show now
-    stop.set()
-    await task
-    assert reached == revision
+            return await read_position(session, AUTHZ_KIT, stream.source, org_id)
+
+    async def all_settled() -> bool:
+        """JetStream holds nothing more for the consumer: everything it delivered was handled and acked."""
+        info = await js.consumer_info(stream.name, "test")
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    async def reached() -> bool:
+        return await position() >= revision
+
+    try:
+        await eventually(reached, timeout=10)
+        await eventually(all_settled, timeout=10)  # a duplicate applied twice would have moved it by now
+    finally:
+        stop.set()
+        await task
+    assert await position() == revision

@@ -13,6 +13,7 @@ from services.common.errors import Unavailable
 from services.common.grpc_client import call, open_channel
 from services.identity.entrypoints.app import build_runtime
 from services.identity.settings import IdentitySettings
+from tests.support.waiting import eventually
 
 # How long the service stays down while callers keep trying, as during a rolling restart.
 OUTAGE_SECONDS = 6.0
@@ -28,23 +29,17 @@ async def identity_on(services, listen: str):
     return runtime
 
 
-async def until_serving(address: str, deadline: float) -> None:
-    """Poll the health service as the platform's probe does: from outside, sharing no connection with
+async def is_serving(address: str) -> bool:
+    """Ask the health service as the platform's probe does: from outside, sharing no connection with
     the caller (a channel of its own subchannel pool, or gRPC would reconnect the caller's too)."""
-    while True:
-        channel = grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
-        try:
-            reply = await health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(), timeout=0.5
-            )
-            if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                return
-        except Exception:  # noqa: BLE001 - not up yet
-            if time.monotonic() > deadline:
-                raise
-        finally:
-            await channel.close()
-        await asyncio.sleep(0.02)
+    channel = grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+    try:
+        reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=0.5)
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+    except grpc.aio.AioRpcError:
+        return False
+    finally:
+        await channel.close()
 
 
 async def list_units(stub, token: str, timeout: float = 0.5) -> bool:
@@ -76,7 +71,7 @@ async def test_calls_through_an_existing_channel_succeed_within_a_second_of_the_
 
         second = await identity_on(services, address)
         try:
-            await until_serving(address, time.monotonic() + 10)
+            await eventually(lambda: is_serving(address), timeout=10, interval=0.02)
             serving = time.monotonic()
             # How long a call takes on a loaded machine is not the channel's doing: what counts is when the
             # first call that succeeds was made.

@@ -1,6 +1,5 @@
 """User-import runs end to end inside the services: file → plan → identity, with counts, codes and logs."""
 
-import asyncio
 import uuid
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from services.imports.adapters.orm import KIT, UserImportRun
 from services.imports.adapters.repository import ImportsRepository
 from services.imports.service_layer.runs import fail_stale_runs
 from tests.support.user_files import BILLION_LAUGHS, EXTERNAL_ENTITY, user_file
+from tests.support.waiting import eventually
 
 CHUNK = 64 * 1024
 ENDED = (pb.RUN_STATUS_SUCCEEDED, pb.RUN_STATUS_FAILED, pb.RUN_STATUS_NEEDS_REVIEW)
@@ -44,15 +44,14 @@ async def run_import(org, content: bytes, token: str | None = None) -> pb.UserIm
 
 
 async def ended(org, run_id: str) -> pb.UserImportRun:
-    deadline = asyncio.get_running_loop().time() + 10
-    while asyncio.get_running_loop().time() < deadline:
-        run = await call(
-            org.imports.GetUserImportRun, pb.GetUserImportRunRequest(run_id=run_id), token=org.admin
-        )
-        if run.status in ENDED:
-            return run
-        await asyncio.sleep(0.05)
-    raise AssertionError("the run did not finish")
+    """The run once it has ended (or waits for review)."""
+    request = pb.GetUserImportRunRequest(run_id=run_id)
+
+    async def run_if_ended():
+        run = await call(org.imports.GetUserImportRun, request, token=org.admin)
+        return run if run.status in ENDED else None
+
+    return await eventually(run_if_ended, timeout=10)
 
 
 async def confirm(org, run_id: str) -> pb.UserImportRun:

@@ -21,6 +21,7 @@ from services.records.adapters.orm import AccessLogEntry
 from services.records.entrypoints.app import build_runtime
 from services.records.settings import RecordsSettings
 from tests.support.orgs import valid_personnummer
+from tests.support.waiting import eventually
 
 READS = 40
 ALLOWED = READS // 2
@@ -82,14 +83,6 @@ async def records(services, frozen_authz):
     yield records_pb2_grpc.RecordsServiceStub(channel)
     await channel.close()
     await runtime.stop()
-
-
-async def until(condition: Callable[[], bool], seconds: float) -> None:
-    """Poll for the condition until the deadline."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not hold in time"
-        await asyncio.sleep(0.01)
 
 
 async def timings(action: Callable[[], Awaitable], times: int) -> tuple[float, float]:
@@ -162,7 +155,7 @@ async def test_reads_waiting_for_a_frozen_authz_leave_the_other_calls_fast_and_t
     before = await durations()
     reads = [asyncio.create_task(list_notes()) for _ in range(READS)]
     try:
-        await until(lambda: frozen_authz.received == READS, seconds=30)
+        await eventually(lambda: frozen_authz.received == READS, timeout=30)
         during = await durations()
     finally:
         frozen_authz.release(allowed=ALLOWED, failed=READS - ALLOWED)
