@@ -17,8 +17,10 @@ from services.common.errors import (
     DomainError,
     Internal,
     InvalidArgument,
+    InvalidFields,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     TooLarge,
     Unauthenticated,
     Unavailable,
@@ -34,6 +36,8 @@ HTTP_STATUS = {
     NotFound: 404,
     AlreadyExists: 409,
     Conflict: 409,
+    PreconditionFailed: 412,
+    InvalidFields: 422,
     TooLarge: 413,
     Internal: 500,
     Unavailable: 503,
@@ -47,7 +51,10 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if status == 500:
             return problem(500, "internal error; quote the trace id when reporting it")
-        return problem(status, error.message, field=error.field, headers=headers)
+        errors = [
+            {"field": p.field, "message": p.message, "type": p.rule} for p in getattr(error, "problems", ())
+        ]
+        return problem(status, error.message, field=error.field, errors=errors, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):

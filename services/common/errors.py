@@ -3,6 +3,8 @@
 services/common/grpc_errors.py maps them to gRPC status codes and back; gateway/errors.py maps them to HTTP.
 """
 
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """A failure the caller can understand and act on."""
@@ -17,6 +19,25 @@ class InvalidArgument(DomainError):
     pass
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem in a request: the field (`rows[3].value`), what is wrong, and the rule it breaks."""
+
+    field: str
+    message: str
+    rule: str
+
+
+class InvalidFields(InvalidArgument):
+    """Every problem found in a request body at once, so the caller can fix them all in one go."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        first = problems[0]
+        detail = first.message if len(problems) == 1 else f"{first.message} (and {len(problems) - 1} more)"
+        super().__init__(detail, field=first.field)
+        self.problems = problems
+
+
 class NotFound(DomainError):
     pass
 
@@ -27,6 +48,10 @@ class AlreadyExists(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class PreconditionFailed(DomainError):
+    """The caller's precondition no longer holds, e.g. an edit based on a version that has changed since."""
 
 
 class PermissionDenied(DomainError):

@@ -1,5 +1,6 @@
 """The one mapping between domain errors and gRPC status codes, both ways, with the field a problem is about."""
 
+import json
 import re
 
 import grpc
@@ -9,10 +10,13 @@ from services.common.errors import (
     AlreadyExists,
     Conflict,
     DomainError,
+    FieldProblem,
     Internal,
     InvalidArgument,
+    InvalidFields,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     TooLarge,
     Unauthenticated,
     Unavailable,
@@ -20,12 +24,15 @@ from services.common.errors import (
 
 # gRPC trailing-metadata key that names the request field a problem is about.
 FIELD_METADATA_KEY = "x-error-field"
+# Every problem of an InvalidFields error, as UTF-8 JSON (binary: the messages may be Swedish).
+PROBLEMS_METADATA_KEY = "x-error-problems-bin"
 
 CODE_BY_ERROR: dict[type[DomainError], grpc.StatusCode] = {
     InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     NotFound: grpc.StatusCode.NOT_FOUND,
     AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
     Conflict: grpc.StatusCode.FAILED_PRECONDITION,
+    PreconditionFailed: grpc.StatusCode.ABORTED,
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
@@ -48,7 +55,21 @@ def status_code(error: DomainError) -> grpc.StatusCode:
 def to_grpc_status(error: DomainError) -> tuple[grpc.StatusCode, str, tuple[tuple[str, str], ...]]:
     """Status code, message and trailing metadata for a domain error."""
     trailers = ((FIELD_METADATA_KEY, error.field),) if error.field else ()
+    if isinstance(error, InvalidFields):
+        problems = [{"field": p.field, "message": p.message, "rule": p.rule} for p in error.problems]
+        trailers += ((PROBLEMS_METADATA_KEY, json.dumps(problems).encode()),)
     return status_code(error), error.message, trailers
+
+
+def error_problems(error: grpc.aio.AioRpcError) -> list[FieldProblem]:
+    """The field problems a downstream InvalidFields error carries; none for any other error."""
+    for key, value in error.trailing_metadata() or ():
+        if key == PROBLEMS_METADATA_KEY:
+            try:
+                return [FieldProblem(p["field"], p["message"], p["rule"]) for p in json.loads(value)]
+            except (ValueError, KeyError, TypeError):
+                return []
+    return []
 
 
 def error_field(error: grpc.aio.AioRpcError) -> str | None:
@@ -69,6 +90,8 @@ def from_grpc_error(error: grpc.aio.AioRpcError) -> DomainError:
     cls = _ERROR_BY_CODE.get(code)
     if cls is None or (cls is Unavailable and not error.details()):
         return Unavailable("a service this request depends on is unavailable")
+    if cls is InvalidArgument and (problems := error_problems(error)):
+        return InvalidFields(problems)
     return cls(error.details() or "", field=error_field(error))
 
 

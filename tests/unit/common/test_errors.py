@@ -7,10 +7,13 @@ from services.common.errors import (
     AlreadyExists,
     Conflict,
     DomainError,
+    FieldProblem,
     Internal,
     InvalidArgument,
+    InvalidFields,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     TooLarge,
     Unauthenticated,
     Unavailable,
@@ -22,6 +25,7 @@ ERROR_CLASSES = [
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
     (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+    (PreconditionFailed, grpc.StatusCode.ABORTED),
     (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
     (Unavailable, grpc.StatusCode.UNAVAILABLE),
@@ -105,3 +109,15 @@ def test_domain_errors_are_plain_python_without_grpc():
     assert not any(getattr(value, "__module__", "").startswith("grpc") for value in vars(errors).values())
     assert not any(name.startswith("grpc") for name in errors.__dict__)
     assert not hasattr(DomainError, "code")
+
+
+def test_every_field_problem_comes_back_from_a_downstream_call_with_its_field_and_rule():
+    problems = [
+        FieldProblem("rows[0].value", "Längd måste vara mellan 30 och 250 cm", "range"),
+        FieldProblem("rows[3].value", "is not one of the options", "option"),
+    ]
+    back = over_the_wire(InvalidFields(problems))
+    assert type(back) is InvalidFields
+    assert back.problems == problems
+    assert back.field == "rows[0].value"
+    assert back.message.endswith("(and 1 more)")
