@@ -1,6 +1,5 @@
 """Folders, students and notes (records)."""
 
-from datetime import UTC, date, datetime
 from typing import Annotated
 
 from elevhalsa.records.v1 import records_pb2 as pb
@@ -11,7 +10,6 @@ from gateway.routes.common import (
     BackendsDep,
     CallerDep,
     ConsistencyDep,
-    Day,
     Name,
     Strict,
     Uuid,
@@ -19,9 +17,7 @@ from gateway.routes.common import (
     names_of,
     with_token,
 )
-from services.common.convert import date_from_proto, date_to_proto
 from services.common.enums import ProtoEnum
-from services.records.domain.model import MAX_HEADING, MAX_ROWS, MAX_TEXT
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 
@@ -127,92 +123,3 @@ async def get_student(student_id: str, caller: CallerDep, services: BackendsDep,
     """The student, for callers with access to any folder of the student's unit. Logged."""
     request = pb.GetStudentRequest(student_id=student_id, consistency_token=consistency)
     return Student.of(await services.call(services.records.GetStudent, request, caller))
-
-
-class NoteRowIn(Strict):
-    heading: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_HEADING)]
-    type: RowType = "free_text"
-    text: str = Field(max_length=MAX_TEXT)
-
-
-class NoteIn(Strict):
-    event_date: Day | None = Field(None, description="The day the documented event happened; default today.")
-    rows: list[NoteRowIn] = Field(min_length=1, max_length=MAX_ROWS)
-
-
-class NoteRow(BaseModel):
-    heading: str
-    type: RowType
-    text: str
-
-
-class Note(BaseModel):
-    id: str
-    student_id: str
-    folder_id: str
-    author_id: str
-    created_at: datetime
-    event_date: date | None
-    status: NoteStatus
-    case_id: str | None
-    rows: list[NoteRow]
-
-    @classmethod
-    def of(cls, n: pb.Note) -> "Note":
-        return cls(
-            id=n.id,
-            student_id=n.student_id,
-            folder_id=n.folder_id,
-            author_id=n.author_id,
-            created_at=n.created_at.ToDatetime(tzinfo=UTC),
-            event_date=date_from_proto(n.event_date, "event_date"),
-            status=STATUSES.name(n.status),
-            case_id=n.case_id or None,
-            rows=[NoteRow(heading=r.heading, type=ROW_TYPES.name(r.row_type), text=r.text) for r in n.rows],
-        )
-
-
-class NoteWritten(Note, Written):
-    pass
-
-
-class Notes(BaseModel):
-    notes: list[Note]
-
-
-NOTES_PATH = "/students/{student_id}/folders/{folder_id}/notes"
-
-
-@router.post(NOTES_PATH, status_code=status.HTTP_201_CREATED, response_model=NoteWritten)
-async def write_note(
-    student_id: str,
-    folder_id: str,
-    body: NoteIn,
-    caller: CallerDep,
-    services: BackendsDep,
-    consistency: ConsistencyDep,
-    response: Response,
-):
-    request = pb.WriteNoteRequest(
-        student_id=student_id,
-        folder_id=folder_id,
-        event_date=date_to_proto(body.event_date),
-        rows=[
-            pb.NoteRow(heading=r.heading, row_type=ROW_TYPES.number(r.type), text=r.text) for r in body.rows
-        ],
-        consistency_token=consistency,
-    )
-    reply = await services.call(services.records.WriteNote, request, caller)
-    return NoteWritten(
-        **Note.of(reply.note).model_dump(), consistency_token=with_token(response, reply.consistency_token)
-    )
-
-
-@router.get(NOTES_PATH, response_model=Notes)
-async def list_notes(
-    student_id: str, folder_id: str, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
-):
-    """The notes of the folder the caller may read (403 if none may be read). Every call is logged."""
-    request = pb.ListNotesRequest(student_id=student_id, folder_id=folder_id, consistency_token=consistency)
-    reply = await services.call(services.records.ListNotes, request, caller)
-    return Notes(notes=[Note.of(n) for n in reply.notes])

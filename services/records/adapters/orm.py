@@ -4,7 +4,18 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, PrimaryKeyConstraint, func, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.orm import TenantMixin, declarative_base, tenant_key, tenant_reference
@@ -43,12 +54,22 @@ class Student(TenantMixin, Base):
 
 
 class Note(TenantMixin, Base):
+    """A note's lasting facts and what readers see of it: the current version's event date and the state."""
+
     __tablename__ = "notes"
     __table_args__ = (
         tenant_key(),
         tenant_reference("student_id", "students"),
         tenant_reference("folder_id", "folders"),
-        Index("ix_notes_org_id_student_id_folder_id", "org_id", "student_id", "folder_id"),
+        Index(
+            "ix_notes_org_id_student_id_folder_id_event_date_created_at_id",
+            "org_id",
+            "student_id",
+            "folder_id",
+            "event_date",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -56,23 +77,99 @@ class Note(TenantMixin, Base):
     folder_id: Mapped[uuid.UUID]
     author_id: Mapped[uuid.UUID]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    template_id: Mapped[uuid.UUID | None]
     event_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str]
-    signed_by: Mapped[uuid.UUID | None]
-    signed_at: Mapped[datetime | None]
+    state: Mapped[str]
+    current_version: Mapped[int] = mapped_column(server_default=text("1"))
+    latest_version: Mapped[int] = mapped_column(server_default=text("1"))
+    # Bumped by every change, so an edit based on an older read is refused (ETag / If-Match).
+    revision: Mapped[int] = mapped_column(server_default=text("1"))
     case_id: Mapped[uuid.UUID | None]
     visible_to_case_members: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
-class NoteRow(TenantMixin, Base):
-    __tablename__ = "note_rows"
-    __table_args__ = (PrimaryKeyConstraint("note_id", "position"), tenant_reference("note_id", "notes"))
+class NoteVersion(TenantMixin, Base):
+    """One version of a note. Signed versions are immutable: a trigger refuses their UPDATE and DELETE."""
+
+    __tablename__ = "note_versions"
+    __table_args__ = (
+        PrimaryKeyConstraint("note_id", "version"),
+        UniqueConstraint("org_id", "note_id", "version"),
+        tenant_reference("note_id", "notes"),
+        Index("ix_note_versions_org_id_note_id_chain_position", "org_id", "note_id", "chain_position"),
+    )
 
     note_id: Mapped[uuid.UUID]
+    version: Mapped[int]
+    template_version_id: Mapped[uuid.UUID | None]
+    author_id: Mapped[uuid.UUID]
+    responsible_user_id: Mapped[uuid.UUID | None]
+    event_date: Mapped[date] = mapped_column(Date)
+    contact_type_id: Mapped[uuid.UUID | None]
+    status: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    signed_by: Mapped[uuid.UUID | None]
+    signed_at: Mapped[datetime | None]
+    # The version's place in its student folder's hash chain, and the hashes that bind it there.
+    chain_position: Mapped[int | None]
+    previous_hash: Mapped[str | None]
+    content_hash: Mapped[str | None]
+
+
+class NoteRow(TenantMixin, Base):
+    __tablename__ = "note_rows"
+    __table_args__ = (
+        PrimaryKeyConstraint("note_id", "version", "position"),
+        ForeignKeyConstraint(
+            ["org_id", "note_id", "version"],
+            ["note_versions.org_id", "note_versions.note_id", "note_versions.version"],
+        ),
+    )
+
+    note_id: Mapped[uuid.UUID]
+    version: Mapped[int]
     position: Mapped[int]
+    template_row_id: Mapped[str | None]
     heading: Mapped[str]
     row_type: Mapped[str]
-    value: Mapped[dict[str, Any]]
+    value: Mapped[Any] = mapped_column(JSONB)
+
+
+class NoteLink(TenantMixin, Base):
+    """A note that follows up another note of the same student (anteckningslänk)."""
+
+    __tablename__ = "note_links"
+    __table_args__ = (
+        tenant_key(),
+        tenant_reference("from_note_id", "notes"),
+        tenant_reference("to_note_id", "notes"),
+        UniqueConstraint("org_id", "from_note_id", "to_note_id"),
+        Index("ix_note_links_org_id_to_note_id", "org_id", "to_note_id"),
+        CheckConstraint("from_note_id <> to_note_id", name="not_to_itself"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    from_note_id: Mapped[uuid.UUID]
+    to_note_id: Mapped[uuid.UUID]
+    created_by: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class FolderChain(TenantMixin, Base):
+    """The head of a student folder's hash chain: how many versions are signed there and the last hash."""
+
+    __tablename__ = "folder_chains"
+    __table_args__ = (
+        PrimaryKeyConstraint("org_id", "student_id", "folder_id"),
+        tenant_reference("student_id", "students"),
+        tenant_reference("folder_id", "folders"),
+    )
+
+    student_id: Mapped[uuid.UUID]
+    folder_id: Mapped[uuid.UUID]
+    length: Mapped[int] = mapped_column(server_default=text("0"))
+    head_hash: Mapped[str] = mapped_column(server_default=text("''"))
 
 
 class AccessLogEntry(TenantMixin, Base):

@@ -1,30 +1,20 @@
 """Records' rules, free of I/O: personnummer, note rows, folders."""
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from personnummer import personnummer
 
-from services.common.convert import check_printable
 from services.common.errors import InvalidArgument
 
-MAX_ROWS = 100
 # ASCII digits only (the parser would take Arabic-Indic or full-width digits): YYMMDD or YYYYMMDD, an
 # optional - or +, and four digits.
 PERSONNUMMER_FORM = re.compile(r"(?:\d{6}|\d{8})[-+]?\d{4}", re.ASCII)
-MAX_HEADING = 200
-MAX_TEXT = 20_000
 
 
 class RowType(StrEnum):
     FREE_TEXT = "free_text"
-
-
-class NoteStatus(StrEnum):
-    DRAFT = "draft"
-    SIGNED = "signed"
 
 
 class AccessOutcome(StrEnum):
@@ -36,7 +26,16 @@ class AccessAction(StrEnum):
     CREATE_STUDENT = "create_student"
     VIEW_STUDENT = "view_student"
     READ_NOTES = "read_notes"
+    READ_NOTE = "read_note"
+    READ_HISTORY = "read_history"
     WRITE_NOTE = "write_note"
+    EDIT_NOTE = "edit_note"
+    DELETE_NOTE = "delete_note"
+    SIGN_NOTE = "sign_note"
+    AMEND_NOTE = "amend_note"
+    LINK_NOTE = "link_note"
+    VERIFY_FOLDER = "verify_folder"
+    PREFILL_NOTE = "prefill_note"
 
 
 def normalise_personnummer(value: str, *, today: date, field: str = "personnummer") -> str:
@@ -68,30 +67,3 @@ def with_century(value: str, today: date) -> str:
     base = today.year - (100 if "+" in value else 0)
     year = base - (base - int(digits[:2])) % 100
     return f"{year // 100}{digits}"
-
-
-@dataclass(frozen=True)
-class NoteRowValue:
-    heading: str
-    row_type: RowType
-    text: str
-
-
-def check_rows(rows: list[NoteRowValue]) -> None:
-    """A note has 1..MAX_ROWS rows, each with a heading and a value valid for its type."""
-    if not rows:
-        raise InvalidArgument("a note needs at least one row", field="rows")
-    if len(rows) > MAX_ROWS:
-        raise InvalidArgument(f"a note has at most {MAX_ROWS} rows", field="rows")
-    for index, row in enumerate(rows):
-        field = f"rows[{index}]"
-        if not row.heading.strip():
-            raise InvalidArgument(f"{field}.heading is required", field=f"{field}.heading")
-        if len(row.heading) > MAX_HEADING:
-            raise InvalidArgument(
-                f"{field}.heading is longer than {MAX_HEADING} characters", field=f"{field}.heading"
-            )
-        check_printable(row.heading, f"{field}.heading")
-        if row.row_type is RowType.FREE_TEXT and len(row.text) > MAX_TEXT:
-            raise InvalidArgument(f"{field}.text is longer than {MAX_TEXT} characters", field=f"{field}.text")
-        check_printable(row.text, f"{field}.text")

@@ -6,22 +6,25 @@ from elevhalsa.records.v1 import records_pb2_grpc
 from services.common import clock
 from services.common.auth import current_caller
 from services.common.convert import (
-    date_from_proto,
     date_to_proto,
     parse_id,
     parse_uuid,
     required_text,
-    timestamp,
 )
-from services.common.enums import ProtoEnum
 from services.common.service import ServiceContext
 from services.records.adapters.clients import AuthzClient, IdentityClient
-from services.records.adapters.orm import Folder, Note, NoteRow, Student
-from services.records.domain.model import NoteRowValue, NoteStatus, RowType, normalise_personnummer
-from services.records.service_layer import handlers
-
-ROW_TYPES = ProtoEnum(pb.RowType, RowType)
-NOTE_STATUSES = ProtoEnum(pb.NoteStatus, NoteStatus)
+from services.records.adapters.orm import Folder, Student
+from services.records.domain.model import normalise_personnummer
+from services.records.entrypoints.notes_mapping import (
+    NOTE_STATES,
+    cursor_after,
+    note_input,
+    note_page,
+    note_to_proto,
+    to_value,
+    version_to_proto,
+)
+from services.records.service_layer import handlers, notes
 
 
 class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
@@ -60,34 +63,149 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         return student_to_proto(student)
 
     async def WriteNote(self, request, context):
+        view, token = await notes.write_note(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.student_id, "student_id", "student"),
+            parse_id(request.folder_id, "folder_id", "folder"),
+            parse_id(request.template_id, "template_id", "template"),
+            note_input(request.content),
+            request.consistency_token,
+        )
+        return pb.NoteResponse(note=note_to_proto(view), consistency_token=token)
+
+    async def ListNotes(self, request, context):
         student_id = parse_id(request.student_id, "student_id", "student")
         folder_id = parse_id(request.folder_id, "folder_id", "folder")
-        rows = [row_value(row, index) for index, row in enumerate(request.rows)]
-        event_date = date_from_proto(request.event_date, "event_date")
-        note, note_rows, token = await handlers.write_note(
+        views, last = await notes.list_notes(
             self._units,
             current_caller(),
             self._authz,
             student_id,
             folder_id,
-            event_date,
-            rows,
+            note_page(request),
             request.consistency_token,
         )
-        return pb.WriteNoteResponse(note=note_to_proto(note, note_rows), consistency_token=token)
-
-    async def ListNotes(self, request, context):
-        student_id = parse_id(request.student_id, "student_id", "student")
-        folder_id = parse_id(request.folder_id, "folder_id", "folder")
-        notes = await handlers.list_notes(
-            self._units, current_caller(), self._authz, student_id, folder_id, request.consistency_token
+        return pb.ListNotesResponse(
+            notes=[note_to_proto(view) for view in views], next_cursor=cursor_after(last) if last else ""
         )
-        return pb.ListNotesResponse(notes=[note_to_proto(note, rows) for note, rows in notes])
 
+    async def GetNote(self, request, context):
+        note_id = parse_id(request.note_id, "note_id", "note")
+        view = await notes.get_note(
+            self._units, current_caller(), self._authz, note_id, request.consistency_token
+        )
+        return pb.NoteResponse(note=note_to_proto(view))
 
-def row_value(row: pb.NoteRow, index: int) -> NoteRowValue:
-    row_type = ROW_TYPES.to_domain(row.row_type, f"rows[{index}].row_type", default=RowType.FREE_TEXT)
-    return NoteRowValue(heading=row.heading, row_type=row_type, text=row.text)
+    async def UpdateNote(self, request, context):
+        view, token = await notes.update_note(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.note_id, "note_id", "note"),
+            note_input(request.content),
+            request.expected_revision or None,
+            request.consistency_token,
+        )
+        return pb.NoteResponse(note=note_to_proto(view), consistency_token=token)
+
+    async def DeleteNote(self, request, context):
+        deleted, token = await notes.delete_note(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.note_id, "note_id", "note"),
+            request.expected_revision or None,
+            request.consistency_token,
+        )
+        return pb.DeleteNoteResponse(note_deleted=deleted, consistency_token=token)
+
+    async def SignNote(self, request, context):
+        view, token = await notes.sign_note(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.note_id, "note_id", "note"),
+            request.expected_revision or None,
+            request.consistency_token,
+        )
+        return pb.NoteResponse(note=note_to_proto(view), consistency_token=token)
+
+    async def AmendNote(self, request, context):
+        view, token = await notes.amend_note(
+            self._units,
+            current_caller(),
+            self._authz,
+            self._identity,
+            parse_id(request.note_id, "note_id", "note"),
+            note_input(request.content) if request.HasField("content") else None,
+            request.expected_revision or None,
+            request.consistency_token,
+        )
+        return pb.NoteResponse(note=note_to_proto(view), consistency_token=token)
+
+    async def GetNoteHistory(self, request, context):
+        note_id = parse_id(request.note_id, "note_id", "note")
+        note, versions = await notes.note_history(
+            self._units, current_caller(), self._authz, note_id, request.consistency_token
+        )
+        return pb.NoteHistory(
+            note_id=str(note.id),
+            state=NOTE_STATES.number(note.state),
+            versions=[version_to_proto(v) for v in versions],
+        )
+
+    async def LinkNotes(self, request, context):
+        view, token = await notes.link_notes(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.note_id, "note_id", "note"),
+            parse_id(request.follows_up, "follows_up", "note"),
+            request.consistency_token,
+        )
+        return pb.NoteResponse(note=note_to_proto(view), consistency_token=token)
+
+    async def VerifyFolder(self, request, context):
+        count, breaks = await notes.verify_folder(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.student_id, "student_id", "student"),
+            parse_id(request.folder_id, "folder_id", "folder"),
+            request.consistency_token,
+        )
+        return pb.FolderVerification(
+            intact=not breaks,
+            signed_versions=count,
+            breaks=[
+                pb.ChainBreak(note_id=b.note_id, version=b.version, position=b.position, problem=b.problem)
+                for b in breaks
+            ],
+        )
+
+    async def PrefillNote(self, request, context):
+        prefilled = await notes.prefill_note(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.student_id, "student_id", "student"),
+            parse_id(request.folder_id, "folder_id", "folder"),
+            parse_id(request.template_id, "template_id", "template"),
+            request.consistency_token,
+        )
+        return pb.PrefillNoteResponse(
+            rows=[
+                pb.PrefilledRow(
+                    row_id=p.row_id,
+                    value=to_value(p.value),
+                    source_note_id=str(p.source.id),
+                    source_event_date=date_to_proto(p.source.event_date),
+                )
+                for p in prefilled
+            ]
+        )
 
 
 def folder_to_proto(folder: Folder) -> pb.Folder:
@@ -103,21 +221,4 @@ def student_to_proto(student: Student) -> pb.Student:
         last_name=student.last_name,
         protected_identity=student.protected_identity,
         archived=student.archived,
-    )
-
-
-def note_to_proto(note: Note, rows: list[NoteRow]) -> pb.Note:
-    return pb.Note(
-        id=str(note.id),
-        student_id=str(note.student_id),
-        folder_id=str(note.folder_id),
-        author_id=str(note.author_id),
-        created_at=timestamp(note.created_at),
-        event_date=date_to_proto(note.event_date),
-        status=NOTE_STATUSES.number(note.status),
-        case_id=str(note.case_id) if note.case_id else "",
-        rows=[
-            pb.NoteRow(heading=r.heading, row_type=ROW_TYPES.number(r.row_type), text=r.value.get("text", ""))
-            for r in rows
-        ],
     )

@@ -7,26 +7,21 @@ own. A slow or frozen authz then holds only the requests waiting for it, never t
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import NoReturn
 
 from elevhalsa.records.v1 import events_pb2
 
-from services.common import clock
 from services.common.auth import Caller, PermissionLevel
 from services.common.errors import AlreadyExists, PermissionDenied
 from services.common.repository import open_to_every_member
 from services.common.telemetry import current_trace_id
 from services.common.uow import UnitOfWork
 from services.records.adapters.clients import AuthzClient, IdentityClient
-from services.records.adapters.orm import AccessLogEntry, Folder, Note, NoteRow, Student
+from services.records.adapters.orm import AccessLogEntry, Folder, Student
 from services.records.adapters.repository import RecordsRepository
 from services.records.domain.model import (
     AccessAction,
     AccessOutcome,
-    NoteRowValue,
-    NoteStatus,
-    check_rows,
 )
 
 STUDENT_ADMINS = (PermissionLevel.ADMIN, PermissionLevel.SUBADMIN)
@@ -151,94 +146,3 @@ async def get_student(
         repository(uow, caller).append_to_access_log(entry)
         await uow.commit()
     return student
-
-
-async def write_note(
-    units: UnitsOfWork,
-    caller: Caller,
-    authz: AuthzClient,
-    student_id: uuid.UUID,
-    folder_id: uuid.UUID,
-    event_date: date | None,
-    rows: list[NoteRowValue],
-    token: str,
-) -> tuple[Note, list[NoteRow], str]:
-    """A draft note in the student's folder, if the caller may write there."""
-    check_rows(rows)
-    async with units() as uow:
-        repo = repository(uow, caller)
-        student = await repo.student(student_id)
-        await repo.folder(folder_id)
-    allowed, reason = await authz.check(student.unit_id, folder_id, "write", token)
-    if not allowed:
-        await refuse(units, caller, student, folder_id, AccessAction.WRITE_NOTE, reason)
-    note = Note(
-        id=uuid.uuid4(),
-        org_id=student.org_id,
-        student_id=student.id,
-        folder_id=folder_id,
-        author_id=uuid.UUID(caller.user_id),
-        event_date=event_date or clock.today(),
-        status=NoteStatus.DRAFT,
-        visible_to_case_members=False,
-    )
-    note_rows = [
-        NoteRow(
-            org_id=note.org_id,
-            note_id=note.id,
-            position=i,
-            heading=r.heading.strip(),
-            row_type=r.row_type,
-            value={"text": r.text},
-        )
-        for i, r in enumerate(rows)
-    ]
-    async with units() as uow:
-        repo = repository(uow, caller)
-        await repo.add_note(note, note_rows)
-        entry = access_entry(
-            caller, student, folder_id, AccessAction.WRITE_NOTE, AccessOutcome.ALLOWED, reason, 1
-        )
-        repo.append_to_access_log(entry)
-        uow.publish(
-            caller.org_id,
-            events_pb2.NoteWritten(
-                note_id=str(note.id), student_id=str(student.id), folder_id=str(folder_id)
-            ),
-        )
-        return note, note_rows, await uow.commit()
-
-
-async def list_notes(
-    units: UnitsOfWork,
-    caller: Caller,
-    authz: AuthzClient,
-    student_id: uuid.UUID,
-    folder_id: uuid.UUID,
-    token: str,
-) -> list[tuple[Note, list[NoteRow]]]:
-    """The notes of the folder the caller may read: one authz call for the list, one access-log row."""
-    async with units() as uow:
-        repo = repository(uow, caller)
-        student = await repo.student(student_id)
-        await repo.folder(folder_id)
-        headers = await repo.note_headers(student.id, folder_id)
-    decision = await authz.filter_notes(student.unit_id, folder_id, headers, token)
-    if not decision.folder_readable:
-        await refuse(units, caller, student, folder_id, AccessAction.READ_NOTES, decision.reason)
-    visible = [note for note in headers if str(note.id) in decision.allowed]
-    async with units() as uow:
-        repo = repository(uow, caller)
-        rows = await repo.rows_of([note.id for note in visible])
-        entry = access_entry(
-            caller,
-            student,
-            folder_id,
-            AccessAction.READ_NOTES,
-            AccessOutcome.ALLOWED,
-            decision.reason,
-            len(visible),
-        )
-        repo.append_to_access_log(entry)
-        await uow.commit()
-    return [(note, rows[note.id]) for note in visible]

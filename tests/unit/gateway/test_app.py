@@ -104,12 +104,12 @@ def assert_problem(reply: httpx.Response, status: int) -> dict:
             "/api/v1/students/s1/folders/f1/notes",
             {
                 "ListNotes": records_pb2.ListNotesResponse(
-                    notes=[records_pb2.Note(id="n1", status=UNKNOWN_NUMBER)]
+                    notes=[records_pb2.Note(id="n1", state=UNKNOWN_NUMBER)]
                 )
             },
         ),
     ],
-    ids=["school-level", "permission-level", "access", "note-status"],
+    ids=["school-level", "permission-level", "access", "note-state"],
 )
 async def test_a_value_the_gateway_has_no_name_for_is_a_500_with_the_trace_id(method, path, replies):
     async with gateway(FakeBackends(**replies)) as client:

@@ -1,4 +1,4 @@
-"""Records' rules: personnummer and the rows of a note."""
+"""Records' rules: personnummer."""
 
 import re
 from datetime import date
@@ -6,15 +6,7 @@ from datetime import date
 import pytest
 
 from services.common.errors import InvalidArgument
-from services.records.domain.model import (
-    MAX_HEADING,
-    MAX_ROWS,
-    MAX_TEXT,
-    NoteRowValue,
-    RowType,
-    check_rows,
-    normalise_personnummer,
-)
+from services.records.domain.model import normalise_personnummer
 
 TODAY = date(2026, 11, 28)
 
@@ -63,46 +55,6 @@ def test_the_refusal_of_a_personnummer_never_repeats_its_digits():
     text = str(caught.value)
     assert not re.search(r"\d{4}", text)
     assert "850709" not in text and "9804" not in text
-
-
-def row(heading="Bedömning", text="Mår bra.") -> NoteRowValue:
-    return NoteRowValue(heading, RowType.FREE_TEXT, text)
-
-
-def refusal(rows: list[NoteRowValue]) -> InvalidArgument:
-    with pytest.raises(InvalidArgument) as caught:
-        check_rows(rows)
-    return caught.value
-
-
-def test_a_note_with_rows_up_to_the_limits_is_accepted():
-    check_rows([row()])
-    check_rows([row(heading="H" * MAX_HEADING, text="x" * MAX_TEXT)] * MAX_ROWS)
-
-
-def test_a_note_without_rows_is_refused():
-    assert refusal([]).field == "rows"
-
-
-def test_a_note_with_too_many_rows_is_refused():
-    error = refusal([row()] * (MAX_ROWS + 1))
-    assert error.field == "rows"
-    assert str(MAX_ROWS) in error.message
-
-
-@pytest.mark.parametrize("heading", ["", "   "])
-def test_a_row_without_heading_is_refused_naming_that_row(heading):
-    assert refusal([row(), row(heading=heading)]).field == "rows[1].heading"
-
-
-def test_a_too_long_heading_is_refused_naming_that_row():
-    assert refusal([row(heading="H" * (MAX_HEADING + 1))]).field == "rows[0].heading"
-
-
-def test_a_too_long_text_is_refused_naming_that_row():
-    error = refusal([row(), row(), row(text="x" * (MAX_TEXT + 1))])
-    assert error.field == "rows[2].text"
-    assert str(MAX_TEXT) in error.message
 
 
 def test_a_personnummer_with_a_birth_date_in_the_future_is_refused():
