@@ -2,13 +2,14 @@
 
 from elevhalsa.authz.v1 import authz_pb2 as pb
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.routes.common import (
     BackendsDep,
     CallerDep,
     ConsistencyDep,
     Strict,
+    Uuid,
     Written,
     names_of,
     with_token,
@@ -23,9 +24,13 @@ AccessLevel = names_of(ACCESS)
 RestrictionKind = names_of(RESTRICTIONS)
 
 
+MENU = "The template menu the role writes with in the folder; null: none."
+
+
 class GrantIn(Strict):
     access: AccessLevel
     restriction: RestrictionKind = "none"
+    template_menu_id: Uuid | None = Field(None, description=MENU)
 
 
 class Grant(BaseModel):
@@ -33,6 +38,7 @@ class Grant(BaseModel):
     folder_id: str
     access: AccessLevel
     restriction: RestrictionKind
+    template_menu_id: str | None = Field(description=MENU)
 
     @classmethod
     def of(cls, grant: pb.Grant) -> "Grant":
@@ -41,6 +47,7 @@ class Grant(BaseModel):
             folder_id=grant.folder_id,
             access=ACCESS.name(grant.access),
             restriction=RESTRICTIONS.name(grant.restriction),
+            template_menu_id=grant.template_menu_id or None,
         )
 
 
@@ -62,12 +69,14 @@ async def set_grant(
     consistency: ConsistencyDep,
     response: Response,
 ):
-    """Set what a user role may do in a folder. Pass the tokens of a just-created role or folder."""
+    """Set what a user role may do in a folder, and the template menu it writes with there. Pass the tokens of
+    a just-created role, folder or template menu."""
     grant = pb.Grant(
         role_id=role_id,
         folder_id=folder_id,
         access=ACCESS.number(body.access),
         restriction=RESTRICTIONS.number(body.restriction),
+        template_menu_id=str(body.template_menu_id or ""),
     )
     reply = await services.call(
         services.authz.SetGrant, pb.SetGrantRequest(grant=grant, consistency_token=consistency), caller

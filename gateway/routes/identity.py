@@ -1,4 +1,4 @@
-"""Units, user roles, users and assignments (identity)."""
+"""Units, user roles, users, assignments and the organisation's settings (identity)."""
 
 from datetime import date
 from typing import Annotated, Literal
@@ -148,6 +148,9 @@ class UserIn(Strict):
         max_length=MAX_PASSWORD_LENGTH,
         description=f"Initial password for password login ({MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters).",
     )
+    may_sign_notes: bool = Field(
+        True, description="Whether the user may sign notes (får signera anteckningar)."
+    )
 
 
 class User(BaseModel):
@@ -159,6 +162,7 @@ class User(BaseModel):
     active: bool
     permission_level: PermissionLevel
     manually_managed: bool
+    may_sign_notes: bool
 
     @classmethod
     def of(cls, user: pb.User) -> "User":
@@ -171,6 +175,7 @@ class User(BaseModel):
             active=user.active,
             permission_level=LEVELS.name(user.permission_level),
             manually_managed=user.manually_managed,
+            may_sign_notes=user.may_sign_notes,
         )
 
 
@@ -189,6 +194,7 @@ async def create_user(body: UserIn, caller: CallerDep, services: BackendsDep, re
         permission_level=LEVELS.number(body.permission_level),
         manually_managed=body.manually_managed,
         password=body.password or "",
+        may_sign_notes=body.may_sign_notes,
     )
     reply = await services.call(services.identity.CreateUser, request, caller)
     return UserWritten(
@@ -199,6 +205,26 @@ async def create_user(body: UserIn, caller: CallerDep, services: BackendsDep, re
 @router.get("/users/{user_id}", response_model=User)
 async def get_user(user_id: str, caller: CallerDep, services: BackendsDep):
     return User.of(await services.call(services.identity.GetUser, pb.GetUserRequest(user_id=user_id), caller))
+
+
+class UserChangeIn(Strict):
+    may_sign_notes: bool | None = Field(
+        None, description="Whether the user may sign notes; leave out to keep."
+    )
+
+
+@router.patch("/users/{user_id}", response_model=UserWritten)
+async def update_user(
+    user_id: str, body: UserChangeIn, caller: CallerDep, services: BackendsDep, response: Response
+):
+    """Change what an administrator sets by hand. Pass the returned token so that checks reflect the change."""
+    request = pb.UpdateUserRequest(user_id=user_id)
+    if body.may_sign_notes is not None:
+        request.may_sign_notes = body.may_sign_notes
+    reply = await services.call(services.identity.UpdateUser, request, caller)
+    return UserWritten(
+        **User.of(reply.user).model_dump(), consistency_token=with_token(response, reply.consistency_token)
+    )
 
 
 class AssignmentIn(Strict):
@@ -276,3 +302,37 @@ async def revoke_assignment(assignment_id: str, caller: CallerDep, services: Bac
     request = pb.RevokeAssignmentRequest(assignment_id=assignment_id)
     reply = await services.call(services.identity.RevokeAssignment, request, caller)
     return Written(consistency_token=with_token(response, reply.consistency_token))
+
+
+class Settings(BaseModel):
+    prevent_editing_own_signed_notes: bool = Field(
+        description="Authors may not start a new version of a note they signed themselves."
+    )
+    subadmins_manage_templates: bool = Field(
+        description="Subadministrators may manage note templates and template menus."
+    )
+
+    @classmethod
+    def of(cls, settings: pb.OrganisationSettings) -> "Settings":
+        return cls(
+            prevent_editing_own_signed_notes=settings.prevent_editing_own_signed_notes,
+            subadmins_manage_templates=settings.subadmins_manage_templates,
+        )
+
+
+class SettingsIn(Strict):
+    prevent_editing_own_signed_notes: bool | None = Field(None, description="Leave out to keep.")
+    subadmins_manage_templates: bool | None = Field(None, description="Leave out to keep.")
+
+
+@router.get("/settings", response_model=Settings)
+async def get_settings(caller: CallerDep, services: BackendsDep):
+    """The organisation's settings; every member may read them."""
+    return Settings.of(await services.call(services.identity.GetSettings, pb.GetSettingsRequest(), caller))
+
+
+@router.patch("/settings", response_model=Settings)
+async def update_settings(body: SettingsIn, caller: CallerDep, services: BackendsDep):
+    """Change the settings given (administrators only); returns the settings after the change."""
+    request = pb.UpdateSettingsRequest(**body.model_dump(exclude_none=True))
+    return Settings.of(await services.call(services.identity.UpdateSettings, request, caller))

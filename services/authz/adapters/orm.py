@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, PrimaryKeyConstraint, func
+from sqlalchemy import Date, Index, PrimaryKeyConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.orm import declarative_base
@@ -25,11 +25,12 @@ class Grant(Base):
     folder_id: Mapped[uuid.UUID]
     access: Mapped[str]
     restriction: Mapped[str]
+    template_menu_id: Mapped[uuid.UUID | None]  # the menu the role writes with in the folder
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
 class KnownUser(Base):
-    """Read model (identity): a user's active flag."""
+    """Read model (identity): a user's active flag, permission level and whether they may sign notes."""
 
     __tablename__ = "users"
     __table_args__ = (PrimaryKeyConstraint("org_id", "user_id"),)
@@ -38,6 +39,8 @@ class KnownUser(Base):
     user_id: Mapped[uuid.UUID]
     active: Mapped[bool]
     permission_level: Mapped[str]
+    # Rows projected before identity sent the flag are of users identity lets sign (its default).
+    may_sign_notes: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
 class KnownRole(Base):
@@ -69,6 +72,16 @@ class KnownFolder(Base):
 
     org_id: Mapped[uuid.UUID]
     folder_id: Mapped[uuid.UUID]
+
+
+class KnownTemplateMenu(Base):
+    """Read model (records): the organisation's template menus, which grants may name."""
+
+    __tablename__ = "template_menus"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "menu_id"),)
+
+    org_id: Mapped[uuid.UUID]
+    menu_id: Mapped[uuid.UUID]
 
 
 class KnownAssignment(Base):

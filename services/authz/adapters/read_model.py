@@ -7,12 +7,19 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.authz.adapters.orm import KnownAssignment, KnownFolder, KnownRole, KnownUnit, KnownUser
+from services.authz.adapters.orm import (
+    KnownAssignment,
+    KnownFolder,
+    KnownRole,
+    KnownTemplateMenu,
+    KnownUnit,
+    KnownUser,
+)
 
 # The read-model tables built from each source's events (grants are authz's own and stay).
 BUILT_FROM = {
     "identity": (KnownAssignment, KnownUser, KnownRole, KnownUnit),
-    "records": (KnownFolder,),
+    "records": (KnownFolder, KnownTemplateMenu),
 }
 
 
@@ -26,6 +33,7 @@ class ReadModel:
         await self._upsert(KnownRole, ["org_id", "role_id"], list(changes.roles.values()))
         await self._upsert(KnownUser, ["org_id", "user_id"], list(changes.users.values()))
         await self._upsert(KnownFolder, ["org_id", "folder_id"], list(changes.folders.values()))
+        await self._upsert(KnownTemplateMenu, ["org_id", "menu_id"], list(changes.template_menus.values()))
         granted = [row for row in changes.assignments.values() if row is not None]
         revoked = [key for key, row in changes.assignments.items() if row is None]
         await self._upsert(KnownAssignment, ["assignment_id"], granted)

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.authz.adapters.orm import Grant, KnownFolder, KnownRole
+from services.authz.adapters.orm import Grant, KnownFolder, KnownRole, KnownTemplateMenu
 from services.authz.domain.model import Access, AssignmentFact, GrantRule, Restriction, Subject
 from services.common.errors import Unavailable
 from services.common.repository import TenantRepository
@@ -16,8 +16,9 @@ from services.common.repository import TenantRepository
 # the grants of those roles. The first two come in every row, also when the user is unknown.
 SUBJECT_QUERY = text(
     """
-    SELECT k.quarantined, k.unit_known,
-           u.active, a.role_id, a.unit_id, a.valid_from, a.valid_to, g.folder_id, g.access, g.restriction
+    SELECT k.quarantined, k.unit_known, u.active, u.may_sign_notes,
+           a.role_id, a.unit_id, a.valid_from, a.valid_to,
+           g.folder_id, g.access, g.restriction, g.template_menu_id
     FROM (
         SELECT EXISTS (SELECT 1 FROM authz.quarantine q WHERE q.org_id = :org) AS quarantined,
                EXISTS (SELECT 1 FROM authz.units n WHERE n.org_id = :org AND n.unit_id = :unit) AS unit_known
@@ -57,11 +58,26 @@ async def load_subject(
         unit = str(row.unit_id) if row.unit_id else None
         assignments.add(AssignmentFact(str(row.role_id), unit, row.valid_from, row.valid_to))
         if row.folder_id is not None:
-            rule = GrantRule(
-                str(row.role_id), str(row.folder_id), Access(row.access), Restriction(row.restriction)
-            )
+            rule = grant_rule(row)
             grants[(rule.role_id, rule.folder_id)] = rule
-    return Subject(active=True, assignments=tuple(assignments), grants=grants), org_units
+    subject = Subject(
+        active=True,
+        assignments=tuple(assignments),
+        grants=grants,
+        may_sign_notes=rows[0].may_sign_notes,
+    )
+    return subject, org_units
+
+
+def grant_rule(row) -> GrantRule:
+    """A grant from a row of the grants table (or a query's row with its columns)."""
+    return GrantRule(
+        str(row.role_id),
+        str(row.folder_id),
+        Access(row.access),
+        Restriction(row.restriction),
+        str(row.template_menu_id) if row.template_menu_id else None,
+    )
 
 
 class AuthzRepository(TenantRepository):
@@ -79,6 +95,12 @@ class AuthzRepository(TenantRepository):
         query = self.select_of(KnownFolder, KnownFolder.folder_id).where(KnownFolder.folder_id == folder_id)
         return await self.session.scalar(query) is not None
 
+    async def template_menu_known(self, menu_id: uuid.UUID) -> bool:
+        query = self.select_of(KnownTemplateMenu, KnownTemplateMenu.menu_id).where(
+            KnownTemplateMenu.menu_id == menu_id
+        )
+        return await self.session.scalar(query) is not None
+
     async def upsert_grant(self, rule: GrantRule) -> None:
         values = {
             "org_id": self.org_id,
@@ -86,18 +108,17 @@ class AuthzRepository(TenantRepository):
             "folder_id": uuid.UUID(rule.folder_id),
             "access": rule.access.value,
             "restriction": rule.restriction.value,
+            "template_menu_id": uuid.UUID(rule.template_menu_id) if rule.template_menu_id else None,
         }
         statement = pg_insert(Grant).values(**values)
+        changed = ("access", "restriction", "template_menu_id")
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["org_id", "role_id", "folder_id"],
-                set_={"access": statement.excluded.access, "restriction": statement.excluded.restriction},
+                set_={name: statement.excluded[name] for name in changed},
             )
         )
 
     async def grants(self) -> list[GrantRule]:
         rows = await self.all(self.select_of(Grant).order_by(Grant.role_id, Grant.folder_id))
-        return [
-            GrantRule(str(g.role_id), str(g.folder_id), Access(g.access), Restriction(g.restriction))
-            for g in rows
-        ]
+        return [grant_rule(g) for g in rows]

@@ -2,7 +2,8 @@
 
 A user may read or write a note in folder F about a student of unit U iff the user is active and holds an
 assignment valid today on U (or on all units) whose role's grant on F allows the action under its
-restriction. Any one assignment suffices; restrictions of several assignments add up.
+restriction. Any one assignment suffices; restrictions of several assignments add up. Signing is writing by a
+user who may sign notes. The grants that allow a write name the template menus the user writes with.
 """
 
 from collections.abc import Iterable, Mapping
@@ -26,6 +27,12 @@ class Restriction(StrEnum):
 class Action(StrEnum):
     READ = "read"
     WRITE = "write"
+    SIGN = "sign"
+
+    @property
+    def writes(self) -> bool:
+        """Writing and signing change the journal: both need a read/write grant."""
+        return self in (Action.WRITE, Action.SIGN)
 
 
 @dataclass(frozen=True)
@@ -50,9 +57,10 @@ class GrantRule:
     folder_id: str
     access: Access
     restriction: Restriction
+    template_menu_id: str | None = None  # the menu the role writes with in the folder
 
     def allows(self, action: Action) -> bool:
-        if action is Action.WRITE:
+        if action.writes:
             return self.access is Access.READ_WRITE
         return self.access in (Access.READ, Access.READ_WRITE)
 
@@ -65,6 +73,7 @@ class Subject:
     assignments: tuple[AssignmentFact, ...]
     grants: Mapping[tuple[str, str], GrantRule]  # (role_id, folder_id) → rule
     member_case_ids: frozenset[str] = frozenset()
+    may_sign_notes: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class FolderAccess:
     allowed: bool
     reason: str
     restrictions: frozenset[Restriction] = frozenset()
+    template_menu_ids: tuple[str, ...] = ()  # named by the grants that allowed it: distinct, sorted
 
     @property
     def unrestricted(self) -> bool:
@@ -98,6 +108,8 @@ def folder_access(
     """The access the user's assignments give; `folder_id` None asks about any folder (seeing the student)."""
     if not subject.active:
         return FolderAccess(False, "the user is inactive or unknown")
+    if action is Action.SIGN and not subject.may_sign_notes:
+        return FolderAccess(False, "the user may not sign notes")
     valid = [a for a in subject.assignments if a.covers(unit_id, today, org_units)]
     if not valid:
         return FolderAccess(False, "no assignment valid today covers the student's unit")
@@ -108,10 +120,12 @@ def folder_access(
         if role_id == a.role_id and (folder_id is None or rule_folder == folder_id) and rule.allows(action)
     ]
     if not rules:
+        needed = Action.WRITE if action.writes else Action.READ
         return FolderAccess(
-            False, f"no role of the user's assignments on the unit grants {action} on the folder"
+            False, f"no role of the user's assignments on the unit grants {needed} on the folder"
         )
-    return FolderAccess(True, "granted", frozenset(rule.restriction for rule in rules))
+    menus = tuple(sorted({rule.template_menu_id for rule in rules if rule.template_menu_id}))
+    return FolderAccess(True, "granted", frozenset(rule.restriction for rule in rules), menus)
 
 
 def note_allowed(access: FolderAccess, note: NoteFact, member_case_ids: frozenset[str]) -> bool:

@@ -20,6 +20,12 @@ SELF_RESOLVING_METHODS = tuple(
 )
 
 
+def optional_id(value: str, field: str) -> str | None:
+    """A canonical UUID string, or None when empty."""
+    parsed = optional_uuid(value, field)
+    return str(parsed) if parsed else None
+
+
 class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
     def __init__(
         self,
@@ -41,6 +47,7 @@ class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
             restriction=grants.RESTRICTION.to_domain(
                 request.grant.restriction, "restriction", default=Restriction.NONE
             ),
+            template_menu_id=optional_id(request.grant.template_menu_id, "template_menu_id"),
         )
         async with self._ctx.unit_of_work() as uow:
             token = await grants.set_grant(
@@ -60,10 +67,10 @@ class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
             case_id=request.case_id or None,
         )
         action = ACTIONS.to_domain(request.action, "action")
-        allowed, reason = await self._decisions.check(
+        allowed, reason, menus = await self._decisions.check(
             current_caller(), resource, action, request.consistency_token, context.time_remaining()
         )
-        return pb.CheckResponse(allowed=allowed, reason=reason)
+        return pb.CheckResponse(allowed=allowed, reason=reason, template_menu_ids=menus)
 
     async def FilterNotes(self, request, context):
         resource = Resource(

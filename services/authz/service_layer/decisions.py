@@ -43,16 +43,16 @@ class Decisions:
         folder = str(resource.folder_id) if resource.folder_id else None
         return subject, folder_access(subject, str(resource.unit_id), folder, action, today(), org_units)
 
-    async def check(self, caller: Caller, resource: Resource, action: Action, token: str, deadline=None):
-        """(allowed, reason) for one action."""
+    async def check(
+        self, caller: Caller, resource: Resource, action: Action, token: str, deadline=None
+    ) -> tuple[bool, str, tuple[str, ...]]:
+        """(allowed, reason, template menu ids) for one action; a refusal names no menu."""
         subject, access = await self._access(caller, resource, action, token, deadline)
         if not access.allowed:
-            return False, access.reason
-        if action is Action.WRITE and not case_write_allowed(
-            access, resource.case_id, subject.member_case_ids
-        ):
-            return False, "the grant only allows writing in cases the user is a member of"
-        return True, access.reason
+            return False, access.reason, ()
+        if action.writes and not case_write_allowed(access, resource.case_id, subject.member_case_ids):
+            return False, "the grant only allows writing in cases the user is a member of", ()
+        return True, access.reason, access.template_menu_ids
 
     async def filter_notes(
         self, caller: Caller, resource: Resource, notes: list[NoteFact], token: str, deadline=None

@@ -1,4 +1,5 @@
-"""Role × folder grants: set by administrators, checked against the read model for unknown ids."""
+"""Role × folder grants, with the template menu the role writes with there: set by administrators, checked
+against the read model for unknown ids."""
 
 import uuid
 
@@ -28,6 +29,8 @@ async def set_grant(
         raise NotFound("user role not found", field="role_id")
     if not await repo.folder_known(uuid.UUID(rule.folder_id)):
         raise NotFound("folder not found", field="folder_id")
+    if rule.template_menu_id and not await repo.template_menu_known(uuid.UUID(rule.template_menu_id)):
+        raise NotFound("template menu not found", field="template_menu_id")
     await repo.upsert_grant(rule)
     uow.publish(caller.org_id, events_pb2.GrantChanged(grant=grant_to_proto(rule)))
     return await uow.commit()
@@ -44,4 +47,5 @@ def grant_to_proto(rule: GrantRule) -> authz_pb2.Grant:
         folder_id=rule.folder_id,
         access=ACCESS.number(rule.access),
         restriction=RESTRICTION.number(rule.restriction),
+        template_menu_id=rule.template_menu_id or "",
     )

@@ -38,6 +38,7 @@ class Changes:
     roles: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
     folders: dict = field(default_factory=dict)
+    template_menus: dict = field(default_factory=dict)
     assignments: dict = field(default_factory=dict)
 
 
@@ -65,6 +66,7 @@ def fold(events: list) -> Changes:
                     "user_id": user_id,
                     "active": event.active,
                     "permission_level": level,
+                    "may_sign_notes": event.may_sign_notes,
                 }
             case identity_events.AssignmentGranted():
                 changes.assignments[uuid.UUID(event.assignment_id)] = assignment_row(org_id, event)
@@ -73,6 +75,9 @@ def fold(events: list) -> Changes:
             case records_events.FolderCreated():
                 folder_id = uuid.UUID(event.folder_id)
                 changes.folders[(org_id, folder_id)] = {"org_id": org_id, "folder_id": folder_id}
+            case records_events.TemplateMenuCreated():
+                menu_id = uuid.UUID(event.menu_id)
+                changes.template_menus[(org_id, menu_id)] = {"org_id": org_id, "menu_id": menu_id}
     return changes
 
 

@@ -1,4 +1,4 @@
-"""Identity's tables, in the `identity` schema: organisations and their tenant tables."""
+"""Identity's tables, in the `identity` schema: organisations, their settings and their tenant tables."""
 
 import uuid
 from datetime import date, datetime
@@ -21,6 +21,17 @@ class Organisation(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(unique=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class OrganisationSettings(TenantMixin, Base):
+    """The rules an organisation chose for its journal; no row means it never chose, so the defaults hold."""
+
+    __tablename__ = "organisation_settings"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    prevent_editing_own_signed_notes: Mapped[bool] = mapped_column(server_default=text("false"))
+    subadmins_manage_templates: Mapped[bool] = mapped_column(server_default=text("false"))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
 class Unit(TenantMixin, Base):
@@ -72,6 +83,7 @@ class User(TenantMixin, Base):
     active: Mapped[bool]
     permission_level: Mapped[str]
     manually_managed: Mapped[bool] = mapped_column(server_default=text("false"))
+    may_sign_notes: Mapped[bool] = mapped_column(server_default=text("true"))  # får signera anteckningar
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -4,13 +4,23 @@ e-mail finds it), and a new organisation's name must be unique before it has row
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.common.errors import NotFound
 from services.common.repository import TenantRepository
-from services.identity.adapters.orm import Assignment, Credential, Organisation, Unit, User, UserRole
+from services.identity.adapters.orm import (
+    Assignment,
+    Credential,
+    Organisation,
+    OrganisationSettings,
+    Unit,
+    User,
+    UserRole,
+)
+from services.identity.domain.model import Settings
 
 # The organisation of an anonymous caller (a login in progress): its scoped queries find nothing.
 NO_ORGANISATION = uuid.UUID(int=0)
@@ -140,6 +150,28 @@ class IdentityRepository(TenantRepository):
         row = (await self.session.execute(query)).first()
         return (row[0], row[1]) if row else None
 
+    async def settings(self) -> Settings:
+        """The organisation's settings; the defaults if it never chose."""
+        return settings_of(await self.session.scalar(self.select_of(OrganisationSettings)))
+
+    async def locked_settings(self) -> Settings:
+        """The settings, their row locked until the unit of work ends, so that two administrators changing
+        different settings at once both keep their change. The row is made first if there is none."""
+        await self.session.execute(
+            pg_insert(OrganisationSettings).values(org_id=self.org_id).on_conflict_do_nothing()
+        )
+        query = self.select_of(OrganisationSettings).with_for_update()
+        return settings_of(await self.session.scalar(query.execution_options(populate_existing=True)))
+
+    async def save_settings(self, settings: Settings) -> None:
+        """Store the settings on the row `locked_settings` made."""
+        statement = (
+            update(OrganisationSettings)
+            .where(OrganisationSettings.org_id == self.org_id)
+            .values(**asdict(settings), updated_at=func.now())
+        )
+        await self.session.execute(statement)
+
     async def organisation_exists(self) -> bool:
         """Whether the organisation this repository serves exists."""
         return await self.session.get(Organisation, self.org_id) is not None
@@ -154,3 +186,12 @@ class IdentityRepository(TenantRepository):
         organisation = Organisation(id=self.org_id, name=name)
         self.session.add(organisation)
         return organisation
+
+
+def settings_of(row: OrganisationSettings | None) -> Settings:
+    if row is None:
+        return Settings()
+    return Settings(
+        prevent_editing_own_signed_notes=row.prevent_editing_own_signed_notes,
+        subadmins_manage_templates=row.subadmins_manage_templates,
+    )

@@ -1,6 +1,7 @@
-"""Identity's rules, free of I/O: what a valid unit, user, password and assignment are."""
+"""Identity's rules, free of I/O: what a valid unit, user, password and assignment are, and an organisation's
+settings."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -61,3 +62,30 @@ class AssignmentTerms:
             raise InvalidArgument("give either unit_id or all_units, not both or neither", field="unit_id")
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise InvalidArgument("valid_to is before valid_from", field="valid_to")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """An organisation's journal rules; an organisation that never chose has these defaults."""
+
+    prevent_editing_own_signed_notes: bool = False
+    subadmins_manage_templates: bool = False
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """The settings an administrator changes; None leaves a setting as it is."""
+
+    prevent_editing_own_signed_notes: bool | None = None
+    subadmins_manage_templates: bool | None = None
+
+    def applied_to(self, current: Settings) -> Settings:
+        """The settings after the change."""
+        return replace(current, **{name: value for name, value in asdict(self).items() if value is not None})
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """What an administrator changes of a user by hand; None leaves a field as it is."""
+
+    may_sign_notes: bool | None = None

@@ -7,7 +7,7 @@ from elevhalsa.identity.v1 import identity_pb2_grpc
 from services.common.auth import current_caller
 from services.common.convert import parse_id, parse_uuid, required_text
 from services.common.service import ServiceContext
-from services.identity.domain.model import unit_kind
+from services.identity.domain.model import SettingsChange, UserChange, unit_kind
 from services.identity.domain.user_import import ImportedUserData
 from services.identity.entrypoints import mapping as m
 from services.identity.service_layer import handlers, user_import
@@ -72,6 +72,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             permission_level=m.permission_level(request.permission_level),
             manually_managed=request.manually_managed,
             password=request.password or None,
+            may_sign_notes=request.may_sign_notes if request.HasField("may_sign_notes") else True,
         )
         async with self._ctx.unit_of_work() as uow:
             user, token = await handlers.create_user(uow, current_caller(), new, self._hasher)
@@ -83,6 +84,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
                 uow, current_caller(), parse_id(request.user_id, "user_id", "user")
             )
         return m.user_to_proto(user)
+
+    async def UpdateUser(self, request, context):
+        user_id = parse_id(request.user_id, "user_id", "user")
+        change = UserChange(may_sign_notes=m.optional_bool(request, "may_sign_notes"))
+        async with self._ctx.unit_of_work() as uow:
+            user, token = await handlers.update_user(uow, current_caller(), user_id, change)
+        return pb.UpdateUserResponse(user=m.user_to_proto(user), consistency_token=token)
 
     async def CreateAssignment(self, request, context):
         user_id = parse_id(request.user_id, "user_id", "user")
@@ -128,6 +136,20 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             ],
             consistency_token=token,
         )
+
+    async def GetSettings(self, request, context):
+        async with self._ctx.unit_of_work() as uow:
+            settings = await handlers.get_settings(uow, current_caller())
+        return m.settings_to_proto(settings)
+
+    async def UpdateSettings(self, request, context):
+        change = SettingsChange(
+            prevent_editing_own_signed_notes=m.optional_bool(request, "prevent_editing_own_signed_notes"),
+            subadmins_manage_templates=m.optional_bool(request, "subadmins_manage_templates"),
+        )
+        async with self._ctx.unit_of_work() as uow:
+            settings = await handlers.update_settings(uow, current_caller(), change)
+        return m.settings_to_proto(settings)
 
 
 def imported_user(message: pb.ImportedUser) -> ImportedUserData:

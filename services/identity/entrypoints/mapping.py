@@ -9,7 +9,7 @@ from services.common.convert import date_from_proto, date_to_proto, optional_uui
 from services.common.email import normalise_email
 from services.common.enums import ProtoEnum
 from services.identity.adapters.orm import Assignment, Unit, User, UserRole
-from services.identity.domain.model import AssignmentSource, AssignmentTerms, SchoolLevel
+from services.identity.domain.model import AssignmentSource, AssignmentTerms, SchoolLevel, Settings
 from services.identity.domain.user_import import Outcome
 from services.identity.service_layer.events import PERMISSION_LEVELS
 
@@ -75,6 +75,19 @@ def user_to_proto(user: User) -> pb.User:
         active=user.active,
         permission_level=PERMISSION_LEVELS.number(user.permission_level),
         manually_managed=user.manually_managed,
+        may_sign_notes=user.may_sign_notes,
+    )
+
+
+def optional_bool(message, field: str) -> bool | None:
+    """An `optional bool` of a request: None when the caller left it unset."""
+    return getattr(message, field) if message.HasField(field) else None
+
+
+def settings_to_proto(settings: Settings) -> pb.OrganisationSettings:
+    return pb.OrganisationSettings(
+        prevent_editing_own_signed_notes=settings.prevent_editing_own_signed_notes,
+        subadmins_manage_templates=settings.subadmins_manage_templates,
     )
 
 

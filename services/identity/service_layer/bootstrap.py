@@ -45,6 +45,7 @@ async def bootstrap_organisation(
         active=True,
         permission_level=PermissionLevel.ADMIN,
         manually_managed=True,
+        may_sign_notes=True,
     )
     repo.add(admin)
     await add_credential(repo, admin, admin_password, hasher)

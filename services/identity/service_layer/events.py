@@ -15,6 +15,7 @@ def user_changed(user: User) -> events_pb2.UserChanged:
         user_id=str(user.id),
         active=user.active,
         permission_level=PERMISSION_LEVELS.number(user.permission_level),
+        may_sign_notes=user.may_sign_notes,
     )
 
 

@@ -1,4 +1,4 @@
-"""Identity's use cases: units, user roles, users and assignments, each in one unit of work."""
+"""Identity's use cases: units, user roles, users, assignments and settings, each in one unit of work."""
 
 import uuid
 from dataclasses import dataclass
@@ -18,7 +18,10 @@ from services.identity.domain.model import (
     AssignmentSource,
     AssignmentTerms,
     SchoolLevel,
+    Settings,
+    SettingsChange,
     UnitKind,
+    UserChange,
     check_password,
 )
 from services.identity.service_layer import events
@@ -101,6 +104,7 @@ class NewUser:
     permission_level: PermissionLevel
     manually_managed: bool
     password: str | None
+    may_sign_notes: bool = True
 
 
 async def create_user(
@@ -125,6 +129,7 @@ async def create_user(
         active=new.active,
         permission_level=new.permission_level,
         manually_managed=new.manually_managed,
+        may_sign_notes=new.may_sign_notes,
     )
     repo.add(user)
     if new.password:
@@ -146,6 +151,18 @@ async def get_user(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID) -> User:
     if str(user_id) != caller.user_id:
         caller.require_level(*USER_MANAGERS)
     return await repository(uow, caller).user(user_id)
+
+
+async def update_user(
+    uow: UnitOfWork, caller: Caller, user_id: uuid.UUID, change: UserChange
+) -> tuple[User, str]:
+    """Change what an administrator sets by hand; returns the user and a consistency token."""
+    caller.require_level(*ADMINS)
+    user = await repository(uow, caller).user(user_id)
+    if change.may_sign_notes is not None and change.may_sign_notes != user.may_sign_notes:
+        user.may_sign_notes = change.may_sign_notes
+        uow.publish(caller.org_id, events.user_changed(user))
+    return user, await uow.commit()
 
 
 async def create_assignment(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID, terms: AssignmentTerms):
@@ -192,3 +209,20 @@ async def list_assignments(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID) 
     repo = repository(uow, caller)
     await repo.user(user_id)
     return await repo.active_assignments([user_id])
+
+
+@open_to_every_member(
+    "services ask as the user which of the organisation's journal rules apply to what they do"
+)
+async def get_settings(uow: UnitOfWork, caller: Caller) -> Settings:
+    return await repository(uow, caller).settings()
+
+
+async def update_settings(uow: UnitOfWork, caller: Caller, change: SettingsChange) -> Settings:
+    """Change the settings named; returns the settings after the change."""
+    caller.require_level(*ADMINS)
+    repo = repository(uow, caller)
+    settings = change.applied_to(await repo.locked_settings())
+    await repo.save_settings(settings)
+    await uow.commit()
+    return settings

@@ -127,6 +127,7 @@ def upsert_user(uow: UnitOfWork, repo: IdentityRepository, caller: Caller, user,
             external_id=incoming.external_id,
             permission_level=PermissionLevel.MEMBER,
             manually_managed=False,
+            may_sign_notes=True,  # the file says nothing about signing: an administrator decides it
             active=incoming.active,
             first_name=incoming.first_name,
             last_name=incoming.last_name,

@@ -10,7 +10,15 @@ from elevhalsa.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.common.grpc_client import call
 from services.records.adapters.orm import Note
 
-ACTIONS = {"read": authz_pb2.ACTION_READ, "write": authz_pb2.ACTION_WRITE}
+ACTIONS = {"read": authz_pb2.ACTION_READ, "write": authz_pb2.ACTION_WRITE, "sign": authz_pb2.ACTION_SIGN}
+
+
+@dataclass(frozen=True)
+class OrganisationSettings:
+    """The organisation's journal rules, as identity holds them."""
+
+    prevent_editing_own_signed_notes: bool
+    subadmins_manage_templates: bool
 
 
 @dataclass(frozen=True)
@@ -28,14 +36,25 @@ class AuthzClient:
     async def check(
         self, unit_id: uuid.UUID, folder_id: uuid.UUID | None, action: str, token: str
     ) -> tuple[bool, str]:
+        """(allowed, reason) for "read", "write" or "sign"."""
+        response = await self._check(unit_id, folder_id, action, token)
+        return response.allowed, response.reason
+
+    async def writable_menus(
+        self, unit_id: uuid.UUID, folder_id: uuid.UUID, token: str
+    ) -> tuple[bool, str, list[str]]:
+        """(allowed, reason, template menu ids) of a write check: the menus the caller writes with there."""
+        response = await self._check(unit_id, folder_id, "write", token)
+        return response.allowed, response.reason, list(response.template_menu_ids)
+
+    async def _check(self, unit_id, folder_id, action: str, token: str) -> authz_pb2.CheckResponse:
         request = authz_pb2.CheckRequest(
             unit_id=str(unit_id),
             folder_id=str(folder_id) if folder_id else "",
             action=ACTIONS[action],
             consistency_token=token,
         )
-        response = await call(self._stub.Check, request, timeout=self._timeout)
-        return response.allowed, response.reason
+        return await call(self._stub.Check, request, timeout=self._timeout)
 
     async def filter_notes(
         self, unit_id: uuid.UUID, folder_id: uuid.UUID, notes: list[Note], token: str
@@ -67,4 +86,14 @@ class IdentityClient:
         """NotFound (naming unit_id) unless the unit exists in the caller's organisation."""
         await call(
             self._stub.GetUnit, identity_pb2.GetUnitRequest(unit_id=str(unit_id)), timeout=self._timeout
+        )
+
+    async def settings(self) -> OrganisationSettings:
+        """The caller's organisation's settings (identity answers any active member)."""
+        response = await call(
+            self._stub.GetSettings, identity_pb2.GetSettingsRequest(), timeout=self._timeout
+        )
+        return OrganisationSettings(
+            prevent_editing_own_signed_notes=response.prevent_editing_own_signed_notes,
+            subadmins_manage_templates=response.subadmins_manage_templates,
         )

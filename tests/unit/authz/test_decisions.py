@@ -300,3 +300,98 @@ def test_a_read_only_unrestricted_role_does_not_widen_where_a_case_restricted_ro
 def test_case_membership_never_turns_a_denied_folder_into_an_allowed_write():
     denied = FolderAccess(False, "no assignment valid today covers the student's unit")
     assert not case_write_allowed(denied, CASE_1, frozenset({CASE_1}))
+
+
+# --- signing ----------------------------------------------------------------------------------------
+
+
+def signer(*assignments, may_sign_notes=True, grants=None) -> Subject:
+    return Subject(
+        True, tuple(assignments), SEED_GRANTS if grants is None else grants, may_sign_notes=may_sign_notes
+    )
+
+
+def test_a_nurse_who_may_not_sign_notes_is_refused_signing_and_told_why():
+    result = access(signer(assignment("nurse"), may_sign_notes=False), action=Action.SIGN)
+    assert not result.allowed
+    assert result.reason == "the user may not sign notes"
+
+
+def test_a_nurse_who_may_not_sign_notes_still_writes_drafts():
+    assert access(signer(assignment("nurse"), may_sign_notes=False), action=Action.WRITE).allowed
+
+
+def test_a_user_who_may_sign_notes_cannot_sign_where_the_role_only_reads():
+    principal = signer(assignment("principal"), grants=grant("principal", STUDENT_FILE, Access.READ))
+    result = access(principal, folder=STUDENT_FILE, action=Action.SIGN)
+    assert not result.allowed
+    assert "grants write" in result.reason
+
+
+def test_a_user_who_may_sign_notes_cannot_sign_without_an_assignment_on_the_unit():
+    assert not access(signer(assignment("nurse", unit=SCHOOL_B)), action=Action.SIGN).allowed
+
+
+def test_a_nurse_who_may_sign_notes_signs_in_the_medical_journal_her_role_writes():
+    assert access(signer(assignment("nurse")), action=Action.SIGN).allowed
+
+
+def test_signing_under_a_case_restriction_is_allowed_only_in_the_users_own_cases():
+    grants = grant("counsellor", COUNSELLOR_FILE, Access.READ_WRITE, Restriction.CASE_MEMBER)
+    sign = access(signer(assignment("counsellor"), grants=grants), folder=COUNSELLOR_FILE, action=Action.SIGN)
+    assert case_write_allowed(sign, CASE_1, frozenset({CASE_1}))
+    assert not case_write_allowed(sign, None, frozenset({CASE_1}))
+
+
+# --- template menus ---------------------------------------------------------------------------------
+
+NURSE_MENU = "menu-health-visits"
+SCREENING_MENU = "menu-screenings"
+COUNSELLOR_MENU = "menu-counselling"
+
+
+def menu_grant(role, folder, menu, access_level=Access.READ_WRITE) -> dict:
+    return {(role, folder): GrantRule(role, folder, access_level, Restriction.NONE, menu)}
+
+
+def test_a_write_check_names_the_menu_of_the_grant_that_allowed_it():
+    nurse = subject(assignment("nurse"), grants=menu_grant("nurse", MEDICAL, NURSE_MENU))
+    assert access(nurse, action=Action.WRITE).template_menu_ids == (NURSE_MENU,)
+
+
+def test_two_roles_on_the_unit_give_the_menus_of_both_grants_once_each_in_order():
+    grants = (
+        menu_grant("nurse", MEDICAL, SCREENING_MENU)
+        | menu_grant("doctor", MEDICAL, NURSE_MENU)
+        | menu_grant("school-doctor", MEDICAL, SCREENING_MENU)
+    )
+    user = subject(assignment("nurse"), assignment("doctor"), assignment("school-doctor"), grants=grants)
+    assert access(user, action=Action.WRITE).template_menu_ids == (NURSE_MENU, SCREENING_MENU)
+
+
+def test_the_role_of_an_expired_assignment_adds_no_menu():
+    grants = menu_grant("nurse", MEDICAL, NURSE_MENU) | menu_grant("doctor", MEDICAL, SCREENING_MENU)
+    user = subject(
+        assignment("nurse"), assignment("doctor", valid_to=TODAY - timedelta(days=1)), grants=grants
+    )
+    assert access(user, action=Action.WRITE).template_menu_ids == (NURSE_MENU,)
+
+
+def test_a_role_on_another_unit_adds_no_menu():
+    grants = menu_grant("nurse", MEDICAL, NURSE_MENU) | menu_grant("doctor", MEDICAL, SCREENING_MENU)
+    user = subject(assignment("nurse"), assignment("doctor", unit=SCHOOL_B), grants=grants)
+    assert access(user, action=Action.WRITE).template_menu_ids == (NURSE_MENU,)
+
+
+def test_a_grant_that_does_not_allow_writing_adds_no_menu_to_a_write():
+    grants = menu_grant("nurse", MEDICAL, NURSE_MENU) | menu_grant(
+        "principal", MEDICAL, SCREENING_MENU, Access.READ
+    )
+    user = subject(assignment("nurse"), assignment("principal"), grants=grants)
+    assert access(user, action=Action.WRITE).template_menu_ids == (NURSE_MENU,)
+
+
+def test_a_refused_check_names_no_menu_and_grants_without_a_menu_name_none():
+    refused = subject(assignment("nurse", unit=SCHOOL_B), grants=menu_grant("nurse", MEDICAL, NURSE_MENU))
+    assert access(refused, action=Action.WRITE).template_menu_ids == ()
+    assert access(subject(assignment("nurse")), action=Action.WRITE).template_menu_ids == ()

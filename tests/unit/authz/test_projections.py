@@ -4,6 +4,7 @@ import uuid
 
 from elevhalsa.identity.v1 import events_pb2 as identity_events
 from elevhalsa.identity.v1 import identity_pb2
+from elevhalsa.records.v1 import events_pb2 as records_events
 
 from services.authz.service_layer.projections import fold
 
@@ -65,4 +66,31 @@ def test_an_all_units_assignment_has_no_unit():
 
 def test_events_authz_does_not_use_change_nothing():
     changes = fold([stamped(identity_events.OrganisationCreated())])
-    assert not (changes.units or changes.roles or changes.users or changes.folders or changes.assignments)
+    assert not (
+        changes.units
+        or changes.roles
+        or changes.users
+        or changes.folders
+        or changes.template_menus
+        or changes.assignments
+    )
+
+
+def test_a_users_may_sign_flag_is_projected_and_an_event_without_it_reads_as_not_signing():
+    signing, silent = str(uuid.uuid4()), str(uuid.uuid4())
+    changes = fold(
+        [
+            stamped(identity_events.UserChanged(user_id=signing, active=True, may_sign_notes=True)),
+            stamped(identity_events.UserChanged(user_id=silent, active=True)),
+        ]
+    )
+    flags = {str(row["user_id"]): row["may_sign_notes"] for row in changes.users.values()}
+    assert flags == {signing: True, silent: False}
+
+
+def test_a_created_template_menu_becomes_known_once():
+    menu = str(uuid.uuid4())
+    created = [stamped(records_events.TemplateMenuCreated(menu_id=menu)) for _ in range(2)]
+    assert list(fold(created).template_menus.values()) == [
+        {"org_id": uuid.UUID(ORG), "menu_id": uuid.UUID(menu)}
+    ]

@@ -6,7 +6,17 @@ from collections.abc import AsyncIterator
 from argon2.exceptions import VerifyMismatchError
 
 from services.common.errors import NotFound
-from services.identity.adapters.orm import Assignment, Credential, Organisation, Unit, User, UserRole
+from services.identity.adapters.orm import (
+    Assignment,
+    Credential,
+    Organisation,
+    OrganisationSettings,
+    Unit,
+    User,
+    UserRole,
+)
+from services.identity.adapters.repository import settings_of
+from services.identity.domain.model import Settings
 
 
 class FakeStore:
@@ -153,6 +163,20 @@ class FakeIdentityRepository:
             u for u in self._everyone(User) if (u.org_id, u.id) == (credential.org_id, credential.user_id)
         ]
         return credential, user
+
+    async def settings(self) -> Settings:
+        return settings_of(self._first(OrganisationSettings))
+
+    async def locked_settings(self) -> Settings:
+        return await self.settings()
+
+    async def save_settings(self, settings: Settings) -> None:
+        row = self._first(OrganisationSettings)
+        if row is None:
+            row = OrganisationSettings(org_id=self.org_id)
+            self.add(row)
+        row.prevent_editing_own_signed_notes = settings.prevent_editing_own_signed_notes
+        row.subadmins_manage_templates = settings.subadmins_manage_templates
 
     async def organisation_named(self, name: str) -> Organisation | None:
         found = [org for org in self._everyone(Organisation) if org.name == name]

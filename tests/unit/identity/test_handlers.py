@@ -7,7 +7,14 @@ import pytest
 from services.common.auth import Caller, PermissionLevel
 from services.common.errors import AlreadyExists, NotFound, PermissionDenied
 from services.identity.adapters.orm import Credential, Unit, User, UserRole
-from services.identity.domain.model import AssignmentTerms, SchoolLevel, UnitKind
+from services.identity.domain.model import (
+    AssignmentTerms,
+    SchoolLevel,
+    Settings,
+    SettingsChange,
+    UnitKind,
+    UserChange,
+)
 from services.identity.service_layer import handlers
 from services.identity.service_layer.bootstrap import bootstrap_organisation
 from tests.unit.identity.fakes import FakeStore, FakeUnitOfWork, SpyHasher
@@ -243,9 +250,17 @@ async def test_every_member_reads_the_organisations_units_and_roles_and_only_tho
 
 
 def test_the_reads_open_to_every_member_say_why_and_changes_are_not_open():
-    for read in (handlers.get_unit, handlers.list_units, handlers.list_user_roles):
+    for read in (handlers.get_unit, handlers.list_units, handlers.list_user_roles, handlers.get_settings):
         assert read.open_to_every_member
-    for change in (handlers.create_unit, handlers.create_user, handlers.create_assignment, handlers.get_user):
+    changes = (
+        handlers.create_unit,
+        handlers.create_user,
+        handlers.update_user,
+        handlers.create_assignment,
+        handlers.get_user,
+        handlers.update_settings,
+    )
+    for change in changes:
         assert not hasattr(change, "open_to_every_member")
 
 
@@ -270,3 +285,72 @@ async def test_bootstrapping_an_existing_organisation_changes_nothing(uow):
     )
     assert (again.created, again.org_id, again.admin_id) == (False, first.org_id, None)
     assert uow.commits == 1 and len(uow.store.of(User)) == 1
+
+
+# --- may sign notes ---------------------------------------------------------------------------------
+
+
+async def test_a_new_user_may_sign_notes_unless_created_otherwise_and_the_event_says_so(uow):
+    signing = await given_user(uow, email="a@kommun.se")
+    silent = await given_user(uow, email="b@kommun.se", may_sign_notes=False)
+    assert (signing.may_sign_notes, silent.may_sign_notes) == (True, False)
+    assert [event.may_sign_notes for _, event in uow.published] == [True, False]
+
+
+async def test_an_administrator_stops_a_user_signing_and_authorization_hears_of_it(uow):
+    user = await given_user(uow)
+    changed, token = await handlers.update_user(uow, ADMIN, user.id, UserChange(may_sign_notes=False))
+    assert changed.may_sign_notes is False and token == f"token-{uow.commits}"
+    _, event = uow.published[-1]
+    assert (type(event).__name__, event.user_id, event.may_sign_notes) == ("UserChanged", str(user.id), False)
+
+
+async def test_a_user_change_that_changes_nothing_publishes_nothing(uow):
+    user = await given_user(uow)
+    before = len(uow.published)
+    await handlers.update_user(uow, ADMIN, user.id, UserChange(may_sign_notes=True))
+    await handlers.update_user(uow, ADMIN, user.id, UserChange())
+    assert len(uow.published) == before and user.may_sign_notes
+
+
+@pytest.mark.parametrize("who", [SUBADMIN, MEMBER])
+async def test_only_administrators_change_whether_a_user_may_sign(uow, who):
+    user = await given_user(uow)
+    with pytest.raises(PermissionDenied):
+        await handlers.update_user(uow, who, user.id, UserChange(may_sign_notes=False))
+    assert user.may_sign_notes
+
+
+async def test_a_user_of_another_organisation_is_not_found_for_a_change(uow):
+    theirs = await given_user(uow, org_id=OTHER_ORG)
+    with pytest.raises(NotFound) as refused:
+        await handlers.update_user(uow, ADMIN, theirs.id, UserChange(may_sign_notes=False))
+    assert refused.value.field == "user_id" and theirs.may_sign_notes
+
+
+# --- organisation settings --------------------------------------------------------------------------
+
+
+async def test_an_organisation_that_never_chose_has_the_default_settings(uow):
+    assert await handlers.get_settings(uow, MEMBER) == Settings(False, False)
+
+
+async def test_an_administrator_changes_one_setting_and_the_other_stays(uow):
+    await handlers.update_settings(uow, ADMIN, SettingsChange(subadmins_manage_templates=True))
+    after = await handlers.update_settings(uow, ADMIN, SettingsChange(prevent_editing_own_signed_notes=True))
+    assert after == Settings(prevent_editing_own_signed_notes=True, subadmins_manage_templates=True)
+    changed = await handlers.update_settings(uow, ADMIN, SettingsChange(subadmins_manage_templates=False))
+    assert await handlers.get_settings(uow, MEMBER) == changed == Settings(True, False)
+
+
+async def test_settings_are_the_organisations_own(uow):
+    await handlers.update_settings(uow, ADMIN, SettingsChange(prevent_editing_own_signed_notes=True))
+    theirs = caller(PermissionLevel.MEMBER, OTHER_ORG)
+    assert await handlers.get_settings(uow, theirs) == Settings()
+
+
+@pytest.mark.parametrize("who", [SUBADMIN, MEMBER])
+async def test_only_administrators_change_settings(uow, who):
+    with pytest.raises(PermissionDenied):
+        await handlers.update_settings(uow, who, SettingsChange(subadmins_manage_templates=True))
+    assert await handlers.get_settings(uow, who) == Settings()
