@@ -9,6 +9,7 @@ from personnummer import personnummer
 
 from services.common.convert import check_printable
 from services.common.errors import InvalidArgument
+from services.records.domain.rows import RowType
 
 MAX_ROWS = 100
 # ASCII digits only (the parser would take Arabic-Indic or full-width digits): YYMMDD or YYYYMMDD, an
@@ -16,10 +17,6 @@ MAX_ROWS = 100
 PERSONNUMMER_FORM = re.compile(r"(?:\d{6}|\d{8})[-+]?\d{4}", re.ASCII)
 MAX_HEADING = 200
 MAX_TEXT = 20_000
-
-
-class RowType(StrEnum):
-    FREE_TEXT = "free_text"
 
 
 class NoteStatus(StrEnum):
