@@ -195,3 +195,78 @@ class AccessLogEntry(TenantMixin, Base):
     reason: Mapped[str]
     note_count: Mapped[int] = mapped_column(server_default=text("0"))
     trace_id: Mapped[str]
+
+
+class NoteTemplate(TenantMixin, Base):
+    """A note template; its rows are in its versions. Never deleted: notes name their template's version."""
+
+    __tablename__ = "note_templates"
+    __table_args__ = (
+        tenant_key(),
+        Index("uq_note_templates_org_id_name", "org_id", "name", unique=True),
+        CheckConstraint("status IN ('active', 'retired')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str]
+    status: Mapped[str] = mapped_column(server_default=text("'active'"))
+    current_version: Mapped[int] = mapped_column(server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class TemplateVersion(TenantMixin, Base):
+    """One version of a template's name and rows. Once `in_use` (a note uses it), it never changes again."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (
+        tenant_key(),
+        tenant_reference("template_id", "note_templates"),
+        UniqueConstraint("template_id", "version"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    template_id: Mapped[uuid.UUID]
+    version: Mapped[int]
+    name: Mapped[str]
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_by: Mapped[uuid.UUID]
+    in_use: Mapped[bool] = mapped_column(server_default=text("false"))
+
+
+class TemplateMenu(TenantMixin, Base):
+    """A tree of submenus and templates (`items`, JSON), offered when a note is written."""
+
+    __tablename__ = "template_menus"
+    __table_args__ = (tenant_key(), Index("uq_template_menus_org_id_name", "org_id", "name", unique=True))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str]
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AddressBookEntry(TenantMixin, Base):
+    """A recipient of referrals and letters. Deactivated, never deleted; notes keep a snapshot of it."""
+
+    __tablename__ = "address_book"
+    __table_args__ = (tenant_key(), Index("ix_address_book_org_id_name", "org_id", "name"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str]
+    organisation: Mapped[str] = mapped_column(server_default=text("''"))
+    address: Mapped[str] = mapped_column(server_default=text("''"))
+    active: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
+class ContactType(TenantMixin, Base):
+    """How a documented contact took place (a visit, a phone call, …)."""
+
+    __tablename__ = "contact_types"
+    __table_args__ = (tenant_key(), Index("uq_contact_types_org_id_name", "org_id", "name", unique=True))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str]
+    active: Mapped[bool] = mapped_column(server_default=text("true"))
+    position: Mapped[int] = mapped_column(server_default=text("0"))

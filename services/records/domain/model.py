@@ -13,10 +13,6 @@ from services.common.errors import InvalidArgument
 PERSONNUMMER_FORM = re.compile(r"(?:\d{6}|\d{8})[-+]?\d{4}", re.ASCII)
 
 
-class RowType(StrEnum):
-    FREE_TEXT = "free_text"
-
-
 class AccessOutcome(StrEnum):
     ALLOWED = "allowed"
     DENIED = "denied"

@@ -11,10 +11,12 @@ from services.common.convert import (
     parse_uuid,
     required_text,
 )
+from services.common.errors import InvalidArgument
 from services.common.service import ServiceContext
 from services.records.adapters.clients import AuthzClient, IdentityClient
 from services.records.adapters.orm import Folder, Student
 from services.records.domain.model import normalise_personnummer
+from services.records.entrypoints import template_messages as tm
 from services.records.entrypoints.notes_mapping import (
     NOTE_STATES,
     cursor_after,
@@ -25,6 +27,10 @@ from services.records.entrypoints.notes_mapping import (
     version_to_proto,
 )
 from services.records.service_layer import handlers, notes
+from services.records.service_layer import templates as template_handlers
+
+MAX_ADDRESS_LENGTH = 1_000
+MAX_POSITION = 10_000
 
 
 class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
@@ -43,6 +49,125 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     async def ListFolders(self, request, context):
         folders = await handlers.list_folders(self._units, current_caller())
         return pb.ListFoldersResponse(folders=[folder_to_proto(f) for f in folders])
+
+    # Note templates
+
+    async def CreateNoteTemplate(self, request, context):
+        drafts = [tm.row_draft(row) for row in request.rows]
+        view, token = await template_handlers.create_template(
+            self._units, current_caller(), request.name, drafts
+        )
+        return pb.CreateNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
+
+    async def ListNoteTemplates(self, request, context):
+        found = await template_handlers.list_templates(self._units, current_caller(), request.include_retired)
+        return pb.ListNoteTemplatesResponse(
+            templates=[tm.template_to_proto(template, version.id) for template, version in found]
+        )
+
+    async def GetNoteTemplate(self, request, context):
+        template_id = parse_id(request.template_id, "template_id", "note template")
+        if request.version < 0:
+            raise InvalidArgument("version is a number from 1", field="version")
+        view = await template_handlers.get_template(
+            self._units, current_caller(), template_id, request.version or None
+        )
+        return tm.view_to_proto(view)
+
+    async def UpdateNoteTemplate(self, request, context):
+        template_id = parse_id(request.template_id, "template_id", "note template")
+        drafts = [tm.row_draft(row) for row in request.rows]
+        view, token = await template_handlers.update_template(
+            self._units, current_caller(), template_id, request.name, drafts
+        )
+        return pb.UpdateNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
+
+    async def RetireNoteTemplate(self, request, context):
+        template_id = parse_id(request.template_id, "template_id", "note template")
+        view, token = await template_handlers.retire_template(self._units, current_caller(), template_id)
+        return pb.RetireNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
+
+    # Template menus
+
+    async def CreateTemplateMenu(self, request, context):
+        items = tm.menu_items(request.items)
+        menu, token = await template_handlers.create_menu(self._units, current_caller(), request.name, items)
+        return pb.CreateTemplateMenuResponse(menu=tm.menu_to_proto(menu), consistency_token=token)
+
+    async def ListTemplateMenus(self, request, context):
+        menus = await template_handlers.list_menus(self._units, current_caller())
+        return pb.ListTemplateMenusResponse(menus=[tm.menu_to_proto(menu) for menu in menus])
+
+    async def GetTemplateMenu(self, request, context):
+        menu_id = parse_id(request.menu_id, "menu_id", "template menu")
+        return tm.menu_to_proto(await template_handlers.get_menu(self._units, current_caller(), menu_id))
+
+    async def UpdateTemplateMenu(self, request, context):
+        menu_id = parse_id(request.menu_id, "menu_id", "template menu")
+        items = tm.menu_items(request.items)
+        menu, token = await template_handlers.update_menu(
+            self._units, current_caller(), menu_id, request.name, items
+        )
+        return pb.UpdateTemplateMenuResponse(menu=tm.menu_to_proto(menu), consistency_token=token)
+
+    # Address book and contact types
+
+    async def ListAddressBook(self, request, context):
+        entries = await template_handlers.list_address_book(
+            self._units, current_caller(), request.include_inactive
+        )
+        return pb.ListAddressBookResponse(entries=[tm.address_entry_to_proto(e) for e in entries])
+
+    async def CreateAddressBookEntry(self, request, context):
+        entry, token = await template_handlers.create_address_entry(
+            self._units, current_caller(), address_fields(request)
+        )
+        return pb.AddressBookEntryResponse(entry=tm.address_entry_to_proto(entry), consistency_token=token)
+
+    async def UpdateAddressBookEntry(self, request, context):
+        entry_id = parse_id(request.entry_id, "entry_id", "address-book entry")
+        entry, token = await template_handlers.update_address_entry(
+            self._units, current_caller(), entry_id, address_fields(request), request.active
+        )
+        return pb.AddressBookEntryResponse(entry=tm.address_entry_to_proto(entry), consistency_token=token)
+
+    async def DeactivateAddressBookEntry(self, request, context):
+        entry_id = parse_id(request.entry_id, "entry_id", "address-book entry")
+        entry, token = await template_handlers.deactivate_address_entry(
+            self._units, current_caller(), entry_id
+        )
+        return pb.AddressBookEntryResponse(entry=tm.address_entry_to_proto(entry), consistency_token=token)
+
+    async def ListContactTypes(self, request, context):
+        found = await template_handlers.list_contact_types(
+            self._units, current_caller(), request.include_inactive
+        )
+        return pb.ListContactTypesResponse(contact_types=[tm.contact_type_to_proto(c) for c in found])
+
+    async def CreateContactType(self, request, context):
+        name = required_text(request.name, "name")
+        position = contact_type_position(request)
+        contact_type, token = await template_handlers.create_contact_type(
+            self._units, current_caller(), name, position
+        )
+        return pb.ContactTypeResponse(
+            contact_type=tm.contact_type_to_proto(contact_type), consistency_token=token
+        )
+
+    async def UpdateContactType(self, request, context):
+        contact_type_id = parse_id(request.contact_type_id, "contact_type_id", "contact type")
+        name = required_text(request.name, "name")
+        contact_type, token = await template_handlers.update_contact_type(
+            self._units,
+            current_caller(),
+            contact_type_id,
+            name,
+            request.active,
+            contact_type_position(request),
+        )
+        return pb.ContactTypeResponse(
+            contact_type=tm.contact_type_to_proto(contact_type), consistency_token=token
+        )
 
     async def CreateStudent(self, request, context):
         new = handlers.NewStudent(
@@ -206,6 +331,24 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
                 for p in prefilled
             ]
         )
+
+
+def address_fields(request) -> template_handlers.AddressFields:
+    """An entry's name (required), organisation (optional) and address (required, several lines)."""
+    organisation = request.organisation.strip()
+    return template_handlers.AddressFields(
+        name=required_text(request.name, "name"),
+        organisation=required_text(organisation, "organisation") if organisation else "",
+        address=required_text(request.address, "address", max_length=MAX_ADDRESS_LENGTH),
+    )
+
+
+def contact_type_position(request) -> int | None:
+    if not request.HasField("position"):
+        return None
+    if not 0 <= request.position <= MAX_POSITION:
+        raise InvalidArgument(f"position is a number from 0 to {MAX_POSITION}", field="position")
+    return request.position
 
 
 def folder_to_proto(folder: Folder) -> pb.Folder:

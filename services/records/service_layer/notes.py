@@ -42,7 +42,7 @@ from services.records.domain.notes import (
     with_recipients,
 )
 from services.records.domain.rows import rows_from_json
-from services.records.domain.templates import template_ids_in
+from services.records.domain.templates import menu_template_ids
 from services.records.service_layer.handlers import UnitsOfWork, access_entry, refuse, repository
 
 
@@ -128,14 +128,12 @@ async def require_readable(
 async def checked_rows(repo: RecordsRepository, template_rows, given: NoteInput) -> list[RowContent]:
     """The version's rows, validated against the template, recipients with their address-book snapshot."""
     rows = fill_rows(template_rows, given.rows)
-    entries = {}
-    for entry_id in recipient_ids(rows):
-        entry = await repo.address_entry_or_none(uuid.UUID(entry_id))
-        entries[entry_id] = (
-            {"name": entry.name, "organisation": entry.organisation, "address": entry.address}
-            if entry is not None and entry.active
-            else None
-        )
+    found = await repo.address_entries([uuid.UUID(entry_id) for entry_id in recipient_ids(rows)])
+    entries = {
+        str(entry.id): {"name": entry.name, "organisation": entry.organisation, "address": entry.address}
+        for entry in found
+        if entry.active
+    }
     return with_recipients(rows, entries, given.rows)
 
 
@@ -234,7 +232,11 @@ async def write_note(
     async with units() as uow:
         repo = repository(uow, caller)
         await repo.add_note(note, version, stored_rows)
-        await repo.mark_template_version_used(template_version.id)
+        used = await repo.mark_template_version_used(template_version.id)
+        if used.rows != template_version.rows:
+            raise Conflict(
+                "the template was changed while the note was written; write it again", field="template_id"
+            )
         log(repo, caller, student, note, AccessAction.WRITE_NOTE, reason)
         uow.publish(
             caller.org_id,
@@ -250,7 +252,7 @@ async def in_menus(units: UnitsOfWork, caller: Caller, template_id: uuid.UUID, m
     """Whether one of the menus holds the template, in any submenu."""
     async with units() as uow:
         menus = await repository(uow, caller).template_menus([uuid.UUID(m) for m in menu_ids])
-    return any(str(template_id) in template_ids_in(menu.items) for menu in menus)
+    return any(str(template_id) in menu_template_ids(menu.items) for menu in menus)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from services.records.adapters.repository import RecordsRepository
 
 
 async def current_state(session: AsyncSession, org_id: uuid.UUID) -> list[Message]:
-    """The organisation's folders."""
-    folders = await RecordsRepository(session, org_id).folders()
-    return [events_pb2.FolderCreated(folder_id=str(folder.id)) for folder in folders]
+    """The organisation's folders and template menus."""
+    repo = RecordsRepository(session, org_id)
+    folders = [events_pb2.FolderCreated(folder_id=str(folder.id)) for folder in await repo.folders()]
+    menus = [events_pb2.TemplateMenuCreated(menu_id=str(menu.id)) for menu in await repo.all_template_menus()]
+    return [*folders, *menus]
