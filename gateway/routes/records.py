@@ -1,4 +1,4 @@
-"""Folders, students and notes (records)."""
+"""Folders and students (records)."""
 
 from typing import Annotated
 
@@ -14,17 +14,10 @@ from gateway.routes.common import (
     Strict,
     Uuid,
     Written,
-    names_of,
     with_token,
 )
-from services.common.enums import ProtoEnum
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
-
-STATUSES = ProtoEnum(pb.NoteStatus)
-ROW_TYPES = ProtoEnum(pb.RowType)
-NoteStatus = names_of(STATUSES)
-RowType = names_of(ROW_TYPES)
 
 
 class FolderIn(Strict):

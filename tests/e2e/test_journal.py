@@ -49,7 +49,7 @@ class Journal:
         self.template = tenant.create(
             "/api/v1/note-templates", {"name": f"Hälsobesök {uuid.uuid4().hex[:6]}", "rows": HEALTH_VISIT}
         )
-        self.rows = {row["heading"]: row["id"] for row in self.template["rows"]}
+        self.rows = {row["heading"]: row["id"] for row in self.template["version"]["rows"]}
 
     @property
     def notes_path(self) -> str:

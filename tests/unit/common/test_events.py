@@ -65,6 +65,7 @@ def test_the_registry_knows_the_events_of_each_given_module_and_no_others():
         "elevhalsa.records.v1.FolderCreated",
         "elevhalsa.records.v1.StudentCreated",
         "elevhalsa.records.v1.NoteWritten",
+        "elevhalsa.records.v1.NoteSigned",
         "elevhalsa.records.v1.TemplateMenuCreated",
         "elevhalsa.records.v1.OrganisationReplayStarted",
     }

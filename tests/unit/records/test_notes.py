@@ -25,7 +25,9 @@ from services.records.domain.notes import (
 NURSE, DOCTOR = "nurse", "doctor"
 
 
-def note(state=NoteState.DRAFT, current=1, latest=1, author=NURSE, latest_author=NURSE, revision=1) -> NoteFacts:
+def note(
+    state=NoteState.DRAFT, current=1, latest=1, author=NURSE, latest_author=NURSE, revision=1
+) -> NoteFacts:
     return NoteFacts(author, state, current, latest, latest_author, revision)
 
 
@@ -94,7 +96,10 @@ def content(note_id="n1", version=1, length=132.5) -> VersionContent:
         contact_type_id=None,
         signed_by=NURSE,
         signed_at=SIGNED_AT,
-        rows=(RowContent(0, "r-length", "Längd", "length", length), RowContent(1, "r-text", "Bedömning", "free_text", "Ok")),
+        rows=(
+            RowContent(0, "r-length", "Längd", "length", length),
+            RowContent(1, "r-text", "Bedömning", "free_text", "Ok"),
+        ),
     )
 
 
@@ -145,8 +150,14 @@ def test_a_removed_version_is_found_in_the_middle_and_at_the_end():
 
 
 def test_the_history_shows_only_the_rows_that_changed():
-    before = [RowContent(0, "a", "Längd", "length", 132.5), RowContent(1, "b", "Bedömning", "free_text", "Ok")]
-    after = [RowContent(0, "a", "Längd", "length", 132.5), RowContent(1, "b", "Bedömning", "free_text", "Bra")]
+    before = [
+        RowContent(0, "a", "Längd", "length", 132.5),
+        RowContent(1, "b", "Bedömning", "free_text", "Ok"),
+    ]
+    after = [
+        RowContent(0, "a", "Längd", "length", 132.5),
+        RowContent(1, "b", "Bedömning", "free_text", "Bra"),
+    ]
     changes = changed_rows(before, after)
     assert [(c.heading, c.before, c.after) for c in changes] == [("Bedömning", "Ok", "Bra")]
     assert changed_rows(before, before) == []

@@ -1,7 +1,7 @@
 """note versions: signed versions are immutable and hash-chained per student folder; notes link to each other
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-29 01:00:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 SCHEMA = "records"
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
