@@ -20,6 +20,7 @@ from gateway.routes.common import (
     problems,
     with_token,
 )
+from gateway.routes.templates import TemplateMenu
 from services.common.convert import date_from_proto, date_to_proto
 from services.common.enums import ProtoEnum
 from services.common.errors import PreconditionFailed
@@ -502,3 +503,20 @@ async def prefill_note(
             for r in reply.rows
         ]
     )
+
+
+class WritableTemplates(BaseModel):
+    menus: list[TemplateMenu] = Field(description="The menus of the grants that let you write here, by name.")
+    any_template: bool = Field(description="No such grant names a menu: every active template may be used.")
+
+
+@router.get("/students/{student_id}/folders/{folder_id}/templates", response_model=WritableTemplates)
+async def writable_templates(
+    student_id: str, folder_id: str, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
+    """The template menus you write with in this folder of this student: the union over your assignments."""
+    request = pb.ListWritableTemplatesRequest(
+        student_id=student_id, folder_id=folder_id, consistency_token=consistency
+    )
+    reply = await services.call(services.records.ListWritableTemplates, request, caller)
+    return WritableTemplates(menus=[TemplateMenu.of(m) for m in reply.menus], any_template=reply.any_template)

@@ -270,3 +270,102 @@ def test_another_organisations_notes_and_templates_are_not_found(journal, other_
     response = other_tenant.api.call("POST", path, other_tenant.admin, other_tenant.consistency, json=body)
     assert response.status_code == 404
     assert response.json()["field"] == "template_id"
+
+
+def test_the_templates_offered_are_the_menus_of_the_writers_grants(tenant, api):
+    unit, folder = tenant.unit(), tenant.folder()
+    nurse_role, counsellor_role = tenant.role(), tenant.role()
+    rows = [{"heading": "Anteckning", "type": "free_text"}]
+    visit = tenant.create("/api/v1/note-templates", {"name": f"Besök {uuid.uuid4().hex[:6]}", "rows": rows})
+    talk = tenant.create("/api/v1/note-templates", {"name": f"Samtal {uuid.uuid4().hex[:6]}", "rows": rows})
+    nurse_menu = tenant.create(
+        "/api/v1/template-menus",
+        {
+            "name": f"Sköterska {uuid.uuid4().hex[:6]}",
+            "items": [{"submenu": "Besök", "items": [{"template_id": visit["id"]}]}],
+        },
+    )
+    counsellor_menu = tenant.create(
+        "/api/v1/template-menus",
+        {"name": f"Kurator {uuid.uuid4().hex[:6]}", "items": [{"template_id": talk["id"]}]},
+    )
+    for role, menu in ((nurse_role, nurse_menu), (counsellor_role, counsellor_menu)):
+        tenant.create(
+            f"/api/v1/user-roles/{role['id']}/grants/{folder['id']}",
+            {"access": "read_write", "template_menu_id": menu["id"]},
+            method="PUT",
+        )
+    nurse, email = tenant.user()
+    tenant.assign(nurse["id"], nurse_role["id"], unit["id"])
+    token = api.login(email)
+    student = tenant.student(unit["id"], valid_personnummer(next(SERIALS)))
+    path = f"/api/v1/students/{student['id']}/folders/{folder['id']}"
+    offered = api.call("GET", f"{path}/templates", token, tenant.consistency).json()
+    assert offered["any_template"] is False
+    assert [m["id"] for m in offered["menus"]] == [nurse_menu["id"]]
+    talk_row = talk["version"]["rows"][0]["id"]
+    refused = api.call(
+        "POST",
+        f"{path}/notes",
+        token,
+        tenant.consistency,
+        json={"template_id": talk["id"], "rows": [{"row_id": talk_row, "value": "Samtal"}]},
+    )
+    assert refused.status_code == 403
+    tenant.assign(nurse["id"], counsellor_role["id"], unit["id"])
+    offered = api.call("GET", f"{path}/templates", token, tenant.consistency).json()
+    assert {m["id"] for m in offered["menus"]} == {nurse_menu["id"], counsellor_menu["id"]}
+    allowed = api.call(
+        "POST",
+        f"{path}/notes",
+        token,
+        tenant.consistency,
+        json={"template_id": talk["id"], "rows": [{"row_id": talk_row, "value": "Samtal"}]},
+    )
+    assert allowed.status_code == 201, allowed.text
+
+
+def test_prefill_takes_the_latest_signed_value_the_writer_may_read(journal, tenant):
+    source_row = journal.rows["Bedömning"]
+    follow_up = tenant.create(
+        "/api/v1/note-templates",
+        {
+            "name": f"Uppföljning {uuid.uuid4().hex[:6]}",
+            "rows": [
+                {
+                    "heading": "Senaste bedömning",
+                    "type": "free_text",
+                    "prefill": {"template_id": journal.template["id"], "row_id": source_row},
+                }
+            ],
+        },
+    )
+    student = tenant.student(journal.unit["id"], valid_personnummer(next(SERIALS)))
+    path = f"/api/v1/students/{student['id']}/folders/{journal.folder['id']}"
+    older = journal.call(
+        "POST",
+        f"{path}/notes",
+        journal.nurse,
+        json={**journal.body(Bedömning="Äldre"), "event_date": "2026-01-01"},
+    )
+    journal.sign(older.json())
+    newer = journal.call(
+        "POST",
+        f"{path}/notes",
+        journal.nurse,
+        json={**journal.body(Bedömning="Senaste"), "event_date": "2026-06-01"},
+    )
+    journal.sign(newer.json())
+    journal.call(
+        "POST",
+        f"{path}/notes",
+        journal.nurse,
+        json={**journal.body(Bedömning="Osignerad"), "event_date": "2026-09-01"},
+    )
+    prefill = journal.call("GET", f"{path}/templates/{follow_up['id']}/prefill", journal.nurse).json()
+    assert [(r["row_id"], r["value"], r["source_note_id"]) for r in prefill["rows"]] == [
+        (follow_up["version"]["rows"][0]["id"], "Senaste", newer.json()["id"])
+    ]
+    stranger, email = tenant.user()
+    outsider = tenant.api.login(email)
+    assert journal.call("GET", f"{path}/templates/{follow_up['id']}/prefill", outsider).json() == {"rows": []}

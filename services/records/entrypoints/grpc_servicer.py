@@ -310,6 +310,17 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
             ],
         )
 
+    async def ListWritableTemplates(self, request, context):
+        menus, any_template = await notes.writable_templates(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.student_id, "student_id", "student"),
+            parse_id(request.folder_id, "folder_id", "folder"),
+            request.consistency_token,
+        )
+        return pb.WritableTemplates(menus=[tm.menu_to_proto(m) for m in menus], any_template=any_template)
+
     async def PrefillNote(self, request, context):
         prefilled = await notes.prefill_note(
             self._units,

@@ -14,7 +14,7 @@ from elevhalsa.records.v1 import events_pb2
 
 from services.common import clock
 from services.common.auth import Caller
-from services.common.errors import Conflict, InvalidArgument
+from services.common.errors import Conflict, InvalidArgument, PermissionDenied
 from services.records.adapters.clients import AuthzClient, IdentityClient
 from services.records.adapters.orm import Note, NoteLink, NoteRow, NoteVersion, Student
 from services.records.adapters.repository import NotePage, RecordsRepository
@@ -42,7 +42,8 @@ from services.records.domain.notes import (
     with_recipients,
 )
 from services.records.domain.rows import rows_from_json
-from services.records.domain.templates import menu_template_ids
+from services.records.domain.templates import MenuTree, menu_template_ids
+from services.records.service_layer import templates
 from services.records.service_layer.handlers import UnitsOfWork, access_entry, refuse, repository
 
 
@@ -483,6 +484,28 @@ async def amend_note(
 
 def copy_of(version: NoteVersion) -> NoteInput:
     return NoteInput(version.event_date, version.responsible_user_id, version.contact_type_id, ())
+
+
+async def writable_templates(
+    units: UnitsOfWork,
+    caller: Caller,
+    authz: AuthzClient,
+    student_id: uuid.UUID,
+    folder_id: uuid.UUID,
+    token: str,
+) -> tuple[list[MenuTree], bool]:
+    """The menus the caller's grants name for writing in the folder at the student's unit, and whether no grant
+    names one (then every active template may be used). Nothing of the student is read, so nothing is logged."""
+    async with units() as uow:
+        repo = repository(uow, caller)
+        student = await repo.student(student_id)
+        await repo.folder(folder_id)
+    allowed, _, menu_ids = await authz.writable_menus(student.unit_id, folder_id, token)
+    if not allowed:
+        raise PermissionDenied("you may not write in this folder of this student")
+    if not menu_ids:
+        return [], True
+    return await templates.menus_with_templates(units, caller, [uuid.UUID(m) for m in menu_ids]), False
 
 
 # --- reading ---------------------------------------------------------------------------------------------
