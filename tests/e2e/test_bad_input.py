@@ -9,6 +9,7 @@ import pytest
 
 from deploy.local.demo import personnummer_for
 from services.common.auth import PermissionLevel, TokenSigner, generate_key_pair
+from tests.support.api import free_text_note
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +75,14 @@ def test_wrong_types_missing_and_unknown_fields_are_named(api, tenant, path, bod
     assert_problem(api.call("POST", path, tenant.admin, json=body), status, field)
 
 
-def test_a_nul_byte_in_a_note_is_a_400_not_a_500(api, tenant, things):
+def test_a_nul_byte_in_a_note_is_a_422_naming_the_row_not_a_500(api, tenant, things):
     tenant.grant(things["role"]["id"], things["folder"]["id"])
     user, email = tenant.user()
     tenant.assign(user["id"], things["role"]["id"], things["unit"]["id"])
     path = f"/api/v1/students/{things['student']['id']}/folders/{things['folder']['id']}/notes"
-    body = {"rows": [{"heading": "Anteckning", "text": "före\u0000efter"}]}
-    assert_problem(
-        api.call("POST", path, api.login(email), tenant.consistency, json=body), 400, "rows[0].text"
-    )
+    body = free_text_note(tenant.free_text_template(), "före\u0000efter")
+    reply = api.call("POST", path, api.login(email), tenant.consistency, json=body)
+    assert_problem(reply, 422, "rows[0].value")
 
 
 def test_malformed_json_is_a_400(api, tenant):

@@ -5,7 +5,7 @@ import pytest
 
 from deploy.local.demo import personnummer_for
 from services.common.db import libpq_url
-from tests.support.api import PASSWORD
+from tests.support.api import PASSWORD, free_text_note
 
 ALVA = personnummer_for("20150312")
 SAGA = personnummer_for("20080115")
@@ -27,6 +27,7 @@ def school(tenant):
         "nurse": nurse,
         "email": email,
         "assignment": assignment,
+        "template": tenant.free_text_template("Hälsobesök"),
         "alva": tenant.student(a["id"], ALVA),
         "saga": tenant.student(b["id"], SAGA),
     }
@@ -43,16 +44,13 @@ def test_a_nurse_reads_her_schools_journal_and_is_refused_the_other_schools(api,
         notes_path(school["alva"], school["medical"]),
         nurse,
         tenant.consistency,
-        json={
-            "event_date": "2026-09-01",
-            "rows": [{"heading": "Hälsobesök", "text": "Längd 132 cm, vikt 29 kg."}],
-        },
+        json=free_text_note(school["template"], "Längd 132 cm, vikt 29 kg.", event_date="2026-09-01"),
     )
     assert written.status_code == 201, written.text
     listed = api.call("GET", notes_path(school["alva"], school["medical"]), nurse)
     assert listed.status_code == 200
     [note] = listed.json()["notes"]
-    assert (note["id"], note["rows"][0]["text"], note["author_id"]) == (
+    assert (note["id"], note["rows"][0]["value"], note["author_id"]) == (
         written.json()["id"],
         "Längd 132 cm, vikt 29 kg.",
         school["nurse"]["id"],

@@ -89,3 +89,15 @@ class Tenant:
             "last_name": "Testsson",
         }
         return self.create("/api/v1/students", body)
+
+    def free_text_template(self, *headings: str) -> dict:
+        """A template with a free-text row per heading (one "Anteckning" row by default)."""
+        rows = [{"heading": heading, "type": "free_text"} for heading in headings or ("Anteckning",)]
+        return self.create("/api/v1/note-templates", {"name": f"Mall {uuid.uuid4().hex[:6]}", "rows": rows})
+
+
+def free_text_note(template: dict, *texts: str, **fields) -> dict:
+    """The body of a note of a free-text template, one text per row in order."""
+    rows = template["version"]["rows"]
+    values = [{"row_id": row["id"], "value": text} for row, text in zip(rows, texts, strict=False)]
+    return {"template_id": template["id"], "rows": values, **fields}

@@ -10,6 +10,7 @@ from elevhalsa.identity.v1 import identity_pb2_grpc
 from elevhalsa.imports.v1 import imports_pb2_grpc
 from elevhalsa.records.v1 import records_pb2 as rpb
 from elevhalsa.records.v1 import records_pb2_grpc
+from google.protobuf import struct_pb2
 
 from services.common.consistency import merge_tokens
 from services.common.convert import date_to_proto
@@ -135,11 +136,36 @@ class Org:
         )
         return (await self.as_admin(self.records.CreateStudent, request)).student
 
+    async def free_text_template(self, *headings: str) -> rpb.NoteTemplate:
+        """A template with a free-text row per heading (one "Anteckning" row by default)."""
+        rows = [
+            rpb.TemplateRow(heading=h, row_type=rpb.ROW_TYPE_FREE_TEXT) for h in headings or ("Anteckning",)
+        ]
+        request = rpb.CreateNoteTemplateRequest(name=f"Mall {uuid.uuid4().hex[:6]}", rows=rows)
+        return (await self.as_admin(self.records.CreateNoteTemplate, request)).template
+
     async def member_with_role(self, role_id: str, unit_id: str = "") -> tuple[ipb.User, str]:
         """A logged-in member holding the role on the unit (or all units); returns (user, access token)."""
         user, email = await self.user()
         await self.assign(user.id, role_id, unit_id)
         return user, await self.login(email)
+
+
+def free_text_note(
+    student_id: str, folder_id: str, template: rpb.NoteTemplate, *texts: str, token: str = ""
+) -> rpb.WriteNoteRequest:
+    """A note of a free-text template, one text per row in order."""
+    rows = [
+        rpb.RowInput(row_id=row.id, value=struct_pb2.Value(string_value=text))
+        for row, text in zip(template.version.rows, texts, strict=False)
+    ]
+    return rpb.WriteNoteRequest(
+        student_id=student_id,
+        folder_id=folder_id,
+        template_id=template.id,
+        content=rpb.NoteContent(rows=rows),
+        consistency_token=token,
+    )
 
 
 async def new_org(services: InProcessServices) -> Org:

@@ -20,7 +20,7 @@ from services.common.grpc_client import call, open_channel
 from services.records.adapters.orm import AccessLogEntry
 from services.records.entrypoints.app import build_runtime
 from services.records.settings import RecordsSettings
-from tests.support.orgs import valid_personnummer
+from tests.support.orgs import free_text_note, valid_personnummer
 from tests.support.waiting import eventually
 
 READS = 40
@@ -112,10 +112,8 @@ async def folder_with_a_note(org):
     await org.grant(role.id, folder.id)
     _, token = await org.member_with_role(role.id, unit.id)
     student = await org.student(unit.id)
-    row = pb.NoteRow(heading="Hälsobesök", row_type=pb.ROW_TYPE_FREE_TEXT, text="Utan anmärkning")
-    write = pb.WriteNoteRequest(
-        student_id=student.id, folder_id=folder.id, rows=[row], consistency_token=org.token
-    )
+    template = await org.free_text_template("Hälsobesök")
+    write = free_text_note(student.id, folder.id, template, "Utan anmärkning", token=org.token)
     note = (await call(org.records.WriteNote, write, token=token)).note
     return SimpleNamespace(
         token=token, student=student, folder=folder, note=note, new_students_unit=await org.unit()

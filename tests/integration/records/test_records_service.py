@@ -1,5 +1,7 @@
 """Records over gRPC: students, notes, authz per list, and the access log written with every read."""
 
+import asyncio
+
 import pytest
 from elevhalsa.records.v1 import records_pb2 as pb
 from elevhalsa.records.v1 import records_pb2_grpc
@@ -7,10 +9,17 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from deploy.local.infra import free_port
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied, Unavailable
+from services.common.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    InvalidFields,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from services.common.grpc_client import call, open_channel
 from services.records.adapters.orm import AccessLogEntry
-from tests.support.orgs import new_org
+from tests.support.orgs import free_text_note, new_org
 
 
 @pytest.fixture
@@ -24,18 +33,14 @@ async def journal(org):
         "nurse": nurse,
         "token": token,
         "medical": medical,
+        "template": await org.free_text_template("Hälsobesök"),
         "alva": await org.student(a.id),
         "saga": await org.student(b.id),
     }
 
 
 async def write(org, j, student, text_value="Hälsobesök utan anmärkning"):
-    request = pb.WriteNoteRequest(
-        student_id=student.id,
-        folder_id=j["medical"].id,
-        consistency_token=org.token,
-        rows=[pb.NoteRow(heading="Hälsobesök", row_type=pb.ROW_TYPE_FREE_TEXT, text=text_value)],
-    )
+    request = free_text_note(student.id, j["medical"].id, j["template"], text_value, token=org.token)
     return (await call(org.records.WriteNote, request, token=j["token"])).note
 
 
@@ -61,8 +66,8 @@ async def test_a_nurse_writes_and_reads_notes_of_a_student_at_her_school(org, jo
     second = await write(org, journal, journal["alva"], "Vikt 29 kg")
     notes = await read(org, journal, journal["alva"])
     assert {n.id for n in notes} == {first.id, second.id}
-    assert {n.rows[0].text for n in notes} == {"Längd 132 cm", "Vikt 29 kg"}
-    assert all(n.author_id == journal["nurse"].id and n.status == pb.NOTE_STATUS_DRAFT for n in notes)
+    assert {n.rows[0].value.string_value for n in notes} == {"Längd 132 cm", "Vikt 29 kg"}
+    assert all(n.author_id == journal["nurse"].id and n.state == pb.NOTE_STATE_DRAFT for n in notes)
 
 
 async def test_every_read_and_every_denied_attempt_is_in_the_access_log(org, journal, engine):
@@ -129,11 +134,48 @@ async def test_another_organisations_students_are_not_found(services, org, journ
         await read(org, journal, their_student)
 
 
-async def test_a_note_needs_rows_with_headings(org, journal):
-    empty = pb.WriteNoteRequest(student_id=journal["alva"].id, folder_id=journal["medical"].id)
-    with pytest.raises(InvalidArgument) as refused:
+async def test_a_note_names_a_template_of_the_organisation(services, org, journal):
+    theirs = await (await new_org(services)).free_text_template()
+    request = free_text_note(journal["alva"].id, journal["medical"].id, theirs, "Text", token=org.token)
+    with pytest.raises(NotFound) as refused:
+        await call(org.records.WriteNote, request, token=journal["token"])
+    assert refused.value.field == "template_id"
+
+
+async def test_a_required_row_left_empty_is_named_in_the_refusal(org, journal):
+    row = pb.TemplateRow(heading="Bedömning", row_type=pb.ROW_TYPE_FREE_TEXT, required=True)
+    request = pb.CreateNoteTemplateRequest(name="Bedömning", rows=[row])
+    template = (await org.as_admin(org.records.CreateNoteTemplate, request)).template
+    empty = free_text_note(journal["alva"].id, journal["medical"].id, template, token=org.token)
+    with pytest.raises(InvalidFields) as refused:
         await call(org.records.WriteNote, empty, token=journal["token"])
-    assert refused.value.field == "rows"
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("rows", "required")]
+
+
+async def test_writing_signing_and_reading_a_note_and_its_history_are_each_logged(org, journal, engine):
+    note = await write(org, journal, journal["alva"])
+    sign = pb.SignNoteRequest(note_id=note.id, consistency_token=org.token)
+    signed = (await call(org.records.SignNote, sign, token=journal["token"])).note
+    assert signed.state == pb.NOTE_STATE_SIGNED and signed.signed_by == journal["nurse"].id
+    await call(org.records.GetNote, pb.GetNoteRequest(note_id=note.id), token=journal["token"])
+    await call(org.records.GetNoteHistory, pb.GetNoteHistoryRequest(note_id=note.id), token=journal["token"])
+    assert await access_log(engine, journal["alva"].id) == [
+        ("write_note", "allowed", 1),
+        ("sign_note", "allowed", 1),
+        ("read_note", "allowed", 1),
+        ("read_history", "allowed", 1),
+    ]
+
+
+async def test_notes_signed_at_once_in_one_folder_take_one_place_each_in_its_chain(org, journal):
+    notes = [await write(org, journal, journal["alva"], f"Besök {i}") for i in range(6)]
+    requests = [pb.SignNoteRequest(note_id=n.id, consistency_token=org.token) for n in notes]
+    await asyncio.gather(*(call(org.records.SignNote, r, token=journal["token"]) for r in requests))
+    verify = pb.VerifyFolderRequest(
+        student_id=journal["alva"].id, folder_id=journal["medical"].id, consistency_token=org.token
+    )
+    verification = await call(org.records.VerifyFolder, verify, token=journal["token"])
+    assert (verification.intact, verification.signed_versions, list(verification.breaks)) == (True, 6, [])
 
 
 async def test_creating_a_student_that_exists_is_refused_and_the_attempt_is_logged(org, journal, engine):

@@ -79,5 +79,43 @@ def test_rows_written_before_the_tenant_keys_get_their_notes_organisation_and_ke
 def test_the_database_refuses_a_reference_to_another_organisations_row(database_url, organisations):
     engine = create_engine(sqlalchemy_url(database_url))
     with engine.connect() as conn, pytest.raises(IntegrityError, match="foreign key"):
-        insert_note_with_a_row(conn, **{"row_org": ORG, **organisations})
+        insert_versioned_note_with_a_row(conn, **{"row_org": ORG, **organisations})
     engine.dispose()
+
+
+def insert_versioned_note_with_a_row(conn, *, student_org, folder_org, note_org, row_org) -> None:
+    """As `insert_note_with_a_row`, in today's layout: the row belongs to the note's first version."""
+    student, folder, note = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    conn.execute(
+        text(
+            "INSERT INTO records.students (id, org_id, unit_id, personnummer, first_name, last_name)"
+            " VALUES (:id, :org, :unit, '201503122382', 'Alva', 'Andersson')"
+        ),
+        {"id": student, "org": student_org, "unit": uuid.uuid4()},
+    )
+    conn.execute(
+        text("INSERT INTO records.folders (id, org_id, name) VALUES (:id, :org, :name)"),
+        {"id": folder, "org": folder_org, "name": f"Mapp {folder}"},
+    )
+    author = uuid.uuid4()
+    conn.execute(
+        text(
+            "INSERT INTO records.notes (id, org_id, student_id, folder_id, author_id, event_date, state)"
+            " VALUES (:id, :org, :student, :folder, :author, '2026-11-28', 'draft')"
+        ),
+        {"id": note, "org": note_org, "student": student, "folder": folder, "author": author},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO records.note_versions (org_id, note_id, version, author_id, event_date, status)"
+            " VALUES (:org, :note, 1, :author, '2026-11-28', 'draft')"
+        ),
+        {"org": note_org, "note": note, "author": author},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO records.note_rows (org_id, note_id, version, position, heading, row_type, value)"
+            " VALUES (:org, :note, 1, 0, 'Besök', 'free_text', '\"Text\"')"
+        ),
+        {"note": note, "org": row_org},
+    )
