@@ -19,6 +19,14 @@ from gateway.routes.common import (
     names_of,
     with_token,
 )
+from gateway.routes.school_models import (
+    ContactText,
+    Email,
+    PhoneNumbers,
+    Placement,
+    StudentContact,
+    contact_to_proto,
+)
 from services.common.convert import date_from_proto, date_to_proto
 from services.common.enums import ProtoEnum
 from services.records.domain.model import MAX_HEADING, MAX_ROWS, MAX_TEXT
@@ -78,9 +86,16 @@ class StudentIn(Strict):
     first_name: Name
     last_name: Name
     protected_identity: bool = False
+    never_archive: bool = False
+    street_address: ContactText | None = None
+    postcode: ContactText | None = None
+    city: ContactText | None = None
+    country: ContactText | None = None
+    phone_numbers: PhoneNumbers = []
+    email: Email | None = None
 
 
-class Student(BaseModel):
+class Student(StudentContact):
     id: str
     unit_id: str
     personnummer: str
@@ -88,6 +103,10 @@ class Student(BaseModel):
     last_name: str
     protected_identity: bool
     archived: bool
+    never_archive: bool = Field(description="Student imports never archive this student.")
+    placements: list[Placement] = Field(
+        description="Class and grade per school year, newest first (only in GET /students/{student_id})."
+    )
 
     @classmethod
     def of(cls, s: pb.Student) -> "Student":
@@ -99,6 +118,9 @@ class Student(BaseModel):
             last_name=s.last_name,
             protected_identity=s.protected_identity,
             archived=s.archived,
+            never_archive=s.never_archive,
+            placements=[Placement.of(p) for p in s.placements],
+            **StudentContact.fields_of(s),
         )
 
 
@@ -114,6 +136,8 @@ async def create_student(body: StudentIn, caller: CallerDep, services: BackendsD
         first_name=body.first_name,
         last_name=body.last_name,
         protected_identity=body.protected_identity,
+        never_archive=body.never_archive,
+        contact=contact_to_proto(body),
     )
     reply = await services.call(services.records.CreateStudent, request, caller)
     return StudentWritten(
