@@ -17,8 +17,6 @@ from services.common.errors import FieldProblem, InvalidArgument, InvalidFields,
 SCHOOL_YEAR_NAME = re.compile(r"(\d{4})/(\d{2})", re.ASCII)
 # The standard school year runs from 1 July to 30 June.
 STANDARD_START = (7, 1)
-# A school year is at most a year long (365 days from its first to its last day, 366 days in all).
-MAX_SCHOOL_YEAR_DAYS = 365
 
 MIN_GRADE = 0  # förskoleklass
 MAX_GRADE = 13  # 1–9 grundskola, 10–13 gymnasium
@@ -98,9 +96,17 @@ def school_year_span(name: str, starts_on: date | None, ends_on: date | None) ->
         raise InvalidArgument(f"starts_on must be in {first}, the first year of the name", field="starts_on")
     if ends_on.year != first + 1:
         raise InvalidArgument(f"ends_on must be in {first + 1}, the second year of the name", field="ends_on")
-    if (ends_on - starts_on).days > MAX_SCHOOL_YEAR_DAYS:
+    if ends_on >= one_year_after(starts_on):
         raise InvalidArgument("a school year is at most one year long", field="ends_on")
     return SchoolYearSpan(f"{first}/{(first + 1) % 100:02d}", starts_on, ends_on)
+
+
+def one_year_after(day: date) -> date:
+    """The same day a year later (29 February: 1 March)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 3, 1)
 
 
 # --- grades -----------------------------------------------------------------------------------------------
