@@ -24,7 +24,7 @@ from gateway.routes.school_models import (
     Email,
     PhoneNumbers,
     Placement,
-    StudentContact,
+    contact_fields,
     contact_to_proto,
 )
 from services.common.convert import date_from_proto, date_to_proto
@@ -95,15 +95,21 @@ class StudentIn(Strict):
     email: Email | None = None
 
 
-class Student(StudentContact):
+class Student(BaseModel):
     id: str
     unit_id: str
     personnummer: str
     first_name: str
     last_name: str
-    protected_identity: bool
+    protected_identity: bool = Field(description="Contact data is shown to admins only.")
     archived: bool
     never_archive: bool = Field(description="Student imports never archive this student.")
+    street_address: str | None
+    postcode: str | None
+    city: str | None
+    country: str | None
+    phone_numbers: list[str]
+    email: str | None
     placements: list[Placement] = Field(
         description="Class and grade per school year, newest first (only in GET /students/{student_id})."
     )
@@ -120,7 +126,7 @@ class Student(StudentContact):
             archived=s.archived,
             never_archive=s.never_archive,
             placements=[Placement.of(p) for p in s.placements],
-            **StudentContact.fields_of(s),
+            **contact_fields(s),
         )
 
 

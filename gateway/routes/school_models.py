@@ -72,28 +72,18 @@ class Placement(BaseModel):
         )
 
 
-class StudentContact(BaseModel):
-    """Contact data: null (and no phone numbers) for a student with protected identity, unless the caller is
-    an admin."""
-
-    street_address: str | None
-    postcode: str | None
-    city: str | None
-    country: str | None
-    phone_numbers: list[str]
-    email: str | None
-
-    @classmethod
-    def fields_of(cls, student: pb.Student) -> dict:
-        c = student.contact
-        return {
-            "street_address": c.street_address or None,
-            "postcode": c.postcode or None,
-            "city": c.city or None,
-            "country": c.country or None,
-            "phone_numbers": list(c.phone_numbers),
-            "email": c.email or None,
-        }
+def contact_fields(student: pb.Student) -> dict:
+    """The contact fields of a student response: null (and no phone numbers) when the service left them out,
+    as it does for a student with protected identity unless the caller is an admin."""
+    c = student.contact
+    return {
+        "street_address": c.street_address or None,
+        "postcode": c.postcode or None,
+        "city": c.city or None,
+        "country": c.country or None,
+        "phone_numbers": list(c.phone_numbers),
+        "email": c.email or None,
+    }
 
 
 def contact_to_proto(body: BaseModel) -> pb.StudentContact:
