@@ -1,6 +1,6 @@
 """School years, classes, groups, placements and named students, made over gRPC as an organisation's admin."""
 
-from datetime import date as Day
+from datetime import date
 
 from elevhalsa.records.v1 import records_pb2 as pb
 from google.protobuf.wrappers_pb2 import Int32Value
@@ -9,10 +9,10 @@ from services.common.convert import date_to_proto
 from services.common.grpc_client import call
 from tests.support.orgs import Org, valid_personnummer
 
-__all__ = ["Day", "named_student", "place", "school_class", "school_year", "student_group"]
+__all__ = ["named_student", "place", "school_class", "school_year", "student_group"]
 
 
-async def school_year(org: Org, name: str, starts_on: Day | None = None, ends_on: Day | None = None):
+async def school_year(org: Org, name: str, starts_on: date | None = None, ends_on: date | None = None):
     request = pb.CreateSchoolYearRequest(
         name=name, starts_on=date_to_proto(starts_on), ends_on=date_to_proto(ends_on)
     )

@@ -1,6 +1,7 @@
 """School years, classes and student groups over gRPC: rules, rights and the tenancy wall."""
 
 import asyncio
+from datetime import date
 
 import pytest
 from elevhalsa.identity.v1 import identity_pb2 as ipb
@@ -12,7 +13,7 @@ from services.common.errors import AlreadyExists, Conflict, InvalidArgument, Not
 from services.common.grpc_client import call
 from services.records.domain.school import standard_school_year
 from tests.support.orgs import new_org
-from tests.support.school import Day, school_class, school_year, student_group
+from tests.support.school import school_class, school_year, student_group
 
 
 async def member_token(org) -> str:
@@ -45,8 +46,8 @@ async def test_a_school_year_gets_the_standard_dates_of_its_name_and_is_listed_n
     later = await school_year(org, "2041/42")
     earlier = await school_year(org, "2040/41")
     assert (date_from_proto(later.starts_on, "s"), date_from_proto(later.ends_on, "e")) == (
-        Day(2041, 7, 1),
-        Day(2042, 6, 30),
+        date(2041, 7, 1),
+        date(2042, 6, 30),
     )
     assert not later.current
     listed = await call(org.records.ListSchoolYears, pb.ListSchoolYearsRequest(), token=org.admin)
@@ -63,10 +64,10 @@ async def test_a_school_year_name_must_be_two_consecutive_years(org, name):
 
 async def test_explicit_dates_may_differ_from_the_standard_but_not_overlap_another_year(org):
     await school_year(org, "2040/41")
-    custom = await school_year(org, "2041/42", Day(2041, 8, 15), Day(2042, 6, 10))
-    assert date_from_proto(custom.starts_on, "s") == Day(2041, 8, 15)
+    custom = await school_year(org, "2041/42", date(2041, 8, 15), date(2042, 6, 10))
+    assert date_from_proto(custom.starts_on, "s") == date(2041, 8, 15)
     with pytest.raises(Conflict) as overlapping:
-        await school_year(org, "2042/43", Day(2042, 6, 1), Day(2043, 5, 31))
+        await school_year(org, "2042/43", date(2042, 6, 1), date(2043, 5, 31))
     assert overlapping.value.field == "starts_on" and "2041/42" in overlapping.value.message
     with pytest.raises(AlreadyExists) as taken:
         await school_year(org, "2040/41")
@@ -74,7 +75,7 @@ async def test_explicit_dates_may_differ_from_the_standard_but_not_overlap_anoth
     with pytest.raises(InvalidArgument) as half:
         await call(
             org.records.CreateSchoolYear,
-            pb.CreateSchoolYearRequest(name="2045/46", starts_on=date_to_proto(Day(2045, 8, 1))),
+            pb.CreateSchoolYearRequest(name="2045/46", starts_on=date_to_proto(date(2045, 8, 1))),
             token=org.admin,
         )
     assert half.value.field == "ends_on"
