@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 import httpx
 from personnummer import personnummer
 
+from deploy.local import demo_school
+
 ORG_NAME = "Demo kommun"
 ADMIN_EMAIL = "admin@demo.elevhalsa.se"
 ADMIN_PASSWORD = "demo-admin-2026"
@@ -135,6 +137,7 @@ def seed_demo(gateway_url: str) -> None:
                 "last_name": last,
             }
             students[first] = seeder.post("/api/v1/students", body)["id"]
+        demo_school.seed_school(seeder, units, students)
         nurse = seeder.login(STAFF[0][0], STAFF_PASSWORD)
         journal = f"/api/v1/students/{students['Alva']}/folders/{folders['Medicinsk journal']}/notes"
         for heading, text in [

@@ -16,6 +16,14 @@ from gateway.routes.common import (
     Written,
     with_token,
 )
+from gateway.routes.school_models import (
+    ContactText,
+    Email,
+    PhoneNumbers,
+    Placement,
+    contact_fields,
+    contact_to_proto,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 
@@ -67,6 +75,13 @@ class StudentIn(Strict):
     first_name: Name
     last_name: Name
     protected_identity: bool = False
+    never_archive: bool = False
+    street_address: ContactText | None = None
+    postcode: ContactText | None = None
+    city: ContactText | None = None
+    country: ContactText | None = None
+    phone_numbers: PhoneNumbers = []
+    email: Email | None = None
 
 
 class Student(BaseModel):
@@ -75,8 +90,18 @@ class Student(BaseModel):
     personnummer: str
     first_name: str
     last_name: str
-    protected_identity: bool
+    protected_identity: bool = Field(description="Contact data is shown to admins only.")
     archived: bool
+    never_archive: bool = Field(description="Student imports never archive this student.")
+    street_address: str | None
+    postcode: str | None
+    city: str | None
+    country: str | None
+    phone_numbers: list[str]
+    email: str | None
+    placements: list[Placement] = Field(
+        description="Class and grade per school year, newest first (only in GET /students/{student_id})."
+    )
 
     @classmethod
     def of(cls, s: pb.Student) -> "Student":
@@ -88,6 +113,9 @@ class Student(BaseModel):
             last_name=s.last_name,
             protected_identity=s.protected_identity,
             archived=s.archived,
+            never_archive=s.never_archive,
+            placements=[Placement.of(p) for p in s.placements],
+            **contact_fields(s),
         )
 
 
@@ -103,6 +131,8 @@ async def create_student(body: StudentIn, caller: CallerDep, services: BackendsD
         first_name=body.first_name,
         last_name=body.last_name,
         protected_identity=body.protected_identity,
+        never_archive=body.never_archive,
+        contact=contact_to_proto(body),
     )
     reply = await services.call(services.records.CreateStudent, request, caller)
     return StudentWritten(

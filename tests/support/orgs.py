@@ -27,7 +27,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 
 def valid_personnummer(serial: int) -> str:
-    """A valid personnummer for a child born 2015-03-12 with the given serial (0-999)."""
+    """A valid personnummer for a child born 2015-03-12 with the given serial (1-999; 000 is no serial)."""
     from personnummer import personnummer
 
     for digit in range(10):
@@ -130,7 +130,7 @@ class Org:
     async def student(self, unit_id: str, serial: int | None = None) -> rpb.Student:
         request = rpb.CreateStudentRequest(
             unit_id=unit_id,
-            personnummer=valid_personnummer(serial if serial is not None else uuid.uuid4().int % 1000),
+            personnummer=valid_personnummer(serial if serial is not None else 1 + uuid.uuid4().int % 999),
             first_name="Elev",
             last_name="Testsson",
         )

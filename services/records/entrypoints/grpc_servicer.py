@@ -6,7 +6,9 @@ from elevhalsa.records.v1 import records_pb2_grpc
 from services.common import clock
 from services.common.auth import current_caller
 from services.common.convert import (
+    date_from_proto,
     date_to_proto,
+    optional_uuid,
     parse_id,
     parse_uuid,
     required_text,
@@ -16,6 +18,8 @@ from services.common.service import ServiceContext
 from services.records.adapters.clients import AuthzClient, IdentityClient
 from services.records.adapters.orm import Folder, Student
 from services.records.domain.model import normalise_personnummer
+from services.records.domain.school import check_contact
+from services.records.entrypoints import school_protos as sp
 from services.records.entrypoints import template_messages as tm
 from services.records.entrypoints.notes_mapping import (
     NOTE_STATES,
@@ -26,8 +30,9 @@ from services.records.entrypoints.notes_mapping import (
     to_value,
     version_to_proto,
 )
-from services.records.service_layer import handlers, notes
+from services.records.service_layer import handlers, notes, school
 from services.records.service_layer import templates as template_handlers
+from services.records.service_layer.school import PlacementView, StudentView
 
 MAX_ADDRESS_LENGTH = 1_000
 MAX_POSITION = 10_000
@@ -176,16 +181,131 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
             first_name=required_text(request.first_name, "first_name"),
             last_name=required_text(request.last_name, "last_name"),
             protected_identity=request.protected_identity,
+            contact=check_contact(sp.contact_from_proto(request.contact)),
+            never_archive=request.never_archive,
         )
-        student, token = await handlers.create_student(self._units, current_caller(), self._identity, new)
-        return pb.CreateStudentResponse(student=student_to_proto(student), consistency_token=token)
+        caller = current_caller()
+        student, token = await handlers.create_student(self._units, caller, self._identity, new)
+        shown = school.student_view(caller, student)
+        return pb.CreateStudentResponse(student=view_to_proto(shown), consistency_token=token)
 
     async def GetStudent(self, request, context):
         student_id = parse_id(request.student_id, "student_id", "student")
-        student = await handlers.get_student(
+        shown = await school.get_student(
             self._units, current_caller(), self._authz, student_id, request.consistency_token
         )
-        return student_to_proto(student)
+        return view_to_proto(shown)
+
+    async def UpdateStudent(self, request, context):
+        student_id = parse_id(request.student_id, "student_id", "student")
+        changes = sp.student_changes(request)
+        return view_to_proto(await school.update_student(self._units, current_caller(), student_id, changes))
+
+    async def SetStudentArchived(self, request, context):
+        student_id = parse_id(request.student_id, "student_id", "student")
+        shown = await school.set_student_archived(self._units, current_caller(), student_id, request.archived)
+        return view_to_proto(shown)
+
+    async def PlaceStudent(self, request, context):
+        placement = await school.place_student(
+            self._units,
+            current_caller(),
+            parse_id(request.student_id, "student_id", "student"),
+            parse_id(request.school_year_id, "school_year_id", "school year"),
+            optional_uuid(request.class_id, "class_id"),
+            sp.grade_of(request.grade, request.HasField("grade")),
+        )
+        return sp.placement_to_proto(placement)
+
+    async def ListUnitStudents(self, request, context):
+        page = await school.list_unit_students(
+            self._units,
+            current_caller(),
+            self._authz,
+            self._identity,
+            sp.list_query(request),
+            request.consistency_token,
+        )
+        return sp.page_to_proto(page)
+
+    async def ListSchoolYears(self, request, context):
+        years = await school.list_school_years(self._units, current_caller())
+        return pb.ListSchoolYearsResponse(school_years=[sp.school_year_to_proto(y) for y in years])
+
+    async def CreateSchoolYear(self, request, context):
+        year = await school.create_school_year(
+            self._units,
+            current_caller(),
+            required_text(request.name, "name"),
+            date_from_proto(request.starts_on, "starts_on"),
+            date_from_proto(request.ends_on, "ends_on"),
+        )
+        return sp.school_year_to_proto(year)
+
+    async def GetCurrentSchoolYear(self, request, context):
+        return sp.school_year_to_proto(await school.current_school_year(self._units, current_caller()))
+
+    async def CreateClass(self, request, context):
+        school_class = await school.create_class(
+            self._units,
+            current_caller(),
+            self._identity,
+            parse_uuid(request.unit_id, "unit_id"),
+            parse_uuid(request.school_year_id, "school_year_id"),
+            required_text(request.name, "name"),
+        )
+        return sp.class_to_proto(school_class)
+
+    async def ListClasses(self, request, context):
+        classes = await school.list_classes(
+            self._units,
+            current_caller(),
+            self._identity,
+            optional_uuid(request.unit_id, "unit_id"),
+            optional_uuid(request.school_year_id, "school_year_id"),
+        )
+        return pb.ListClassesResponse(classes=[sp.class_to_proto(c) for c in classes])
+
+    async def GetClass(self, request, context):
+        class_id = parse_id(request.class_id, "class_id", "class")
+        return sp.class_to_proto(await school.get_class(self._units, current_caller(), class_id))
+
+    async def CreateStudentGroup(self, request, context):
+        group = await school.create_student_group(
+            self._units,
+            current_caller(),
+            self._identity,
+            parse_uuid(request.unit_id, "unit_id"),
+            required_text(request.name, "name"),
+            required_text(request.external_id, "external_id") if request.external_id else None,
+        )
+        return sp.group_to_proto(group)
+
+    async def ListStudentGroups(self, request, context):
+        unit_id = optional_uuid(request.unit_id, "unit_id")
+        groups = await school.list_student_groups(self._units, current_caller(), self._identity, unit_id)
+        return pb.ListStudentGroupsResponse(student_groups=[sp.group_to_proto(g) for g in groups])
+
+    async def GetStudentGroup(self, request, context):
+        group_id = parse_id(request.group_id, "group_id", "student group")
+        group, members = await school.get_student_group(
+            self._units, current_caller(), self._authz, group_id, request.consistency_token
+        )
+        return sp.group_to_proto(group, members)
+
+    async def AddStudentToGroup(self, request, context):
+        group_id, student_id = group_member_ids(request)
+        group, members = await school.add_student_to_group(
+            self._units, current_caller(), group_id, student_id
+        )
+        return sp.group_to_proto(group, members)
+
+    async def RemoveStudentFromGroup(self, request, context):
+        group_id, student_id = group_member_ids(request)
+        group, members = await school.remove_student_from_group(
+            self._units, current_caller(), group_id, student_id
+        )
+        return sp.group_to_proto(group, members)
 
     async def WriteNote(self, request, context):
         view, token = await notes.write_note(
@@ -366,7 +486,17 @@ def folder_to_proto(folder: Folder) -> pb.Folder:
     return pb.Folder(id=str(folder.id), name=folder.name, group_notes_allowed=folder.group_notes_allowed)
 
 
-def student_to_proto(student: Student) -> pb.Student:
+def group_member_ids(request: pb.StudentGroupMemberRequest):
+    return (
+        parse_id(request.group_id, "group_id", "student group"),
+        parse_id(request.student_id, "student_id", "student"),
+    )
+
+
+def student_to_proto(
+    student: Student, *, contact_visible: bool = False, placements: list[PlacementView] | None = None
+) -> pb.Student:
+    """The student; contact data only when the caller may see it, placements when given."""
     return pb.Student(
         id=str(student.id),
         unit_id=str(student.unit_id),
@@ -375,4 +505,11 @@ def student_to_proto(student: Student) -> pb.Student:
         last_name=student.last_name,
         protected_identity=student.protected_identity,
         archived=student.archived,
+        contact=sp.contact_to_proto(student) if contact_visible else None,
+        never_archive=bool(student.never_archive),
+        placements=[sp.placement_to_proto(p) for p in placements or ()],
     )
+
+
+def view_to_proto(shown: StudentView) -> pb.Student:
+    return student_to_proto(shown.student, contact_visible=shown.contact_visible, placements=shown.placements)

@@ -23,6 +23,7 @@ from services.records.domain.model import (
     AccessAction,
     AccessOutcome,
 )
+from services.records.domain.school import Contact
 
 STUDENT_ADMINS = (PermissionLevel.ADMIN, PermissionLevel.SUBADMIN)
 
@@ -98,6 +99,8 @@ class NewStudent:
     first_name: str
     last_name: str
     protected_identity: bool
+    contact: Contact = Contact()
+    never_archive: bool = False
 
 
 async def create_student(
@@ -117,6 +120,13 @@ async def create_student(
             first_name=new.first_name,
             last_name=new.last_name,
             protected_identity=new.protected_identity,
+            never_archive=new.never_archive,
+            street_address=new.contact.street_address,
+            postcode=new.contact.postcode,
+            city=new.contact.city,
+            country=new.contact.country,
+            phone_numbers=list(new.contact.phone_numbers),
+            email=new.contact.email,
         )
         if not await repo.insert_student(student):
             existing = await repo.student_at_unit(new.unit_id, new.personnummer)
