@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import httpx
 from personnummer import personnummer
 
-from deploy.local import demo_school
+from deploy.local import demo_journal, demo_school, demo_templates
 
 ORG_NAME = "Demo kommun"
 ADMIN_EMAIL = "admin@demo.elevhalsa.se"
@@ -82,6 +82,12 @@ class Seeder:
             self.consistency.append(data["consistency_token"])
         return data
 
+    def get(self, path: str, token: str | None = None) -> dict:
+        response = self.client.get(path, headers={"Authorization": f"Bearer {token or self.token}"})
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} failed: {response.status_code} {response.text}")
+        return response.json()
+
     def login(self, email: str, password: str) -> str:
         response = self.client.post("/api/v1/auth/token", json={"email": email, "password": password})
         response.raise_for_status()
@@ -95,7 +101,8 @@ def same_source(a: str, b: str) -> bool:
 
 
 def seed_demo(gateway_url: str) -> None:
-    """Schools, roles, folders with the seed-004 matrix, staff with assignments, students and a few notes."""
+    """Schools, roles, folders with the seed-004 matrix and its template menus, staff with assignments, students in
+    classes, and a journal with signed, amended, linked and unsigned notes."""
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
         seeder = Seeder(client)
         seeder.token = seeder.login(ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -108,11 +115,13 @@ def seed_demo(gateway_url: str) -> None:
             for name, ext in ROLES.items()
         }
         folders = {name: seeder.post("/api/v1/folders", {"name": name})["id"] for name in FOLDERS}
+        catalogue = demo_templates.seed_templates(seeder)
         for role, grants in MATRIX.items():
             for folder, access in grants.items():
+                menu = catalogue["menus"][demo_journal.menu_for(role, folder)]
                 seeder.post(
                     f"/api/v1/user-roles/{roles[role]}/grants/{folders[folder]}",
-                    {"access": access},
+                    {"access": access, "template_menu_id": menu},
                     method="PUT",
                 )
         for email, first, last, role, school in STAFF:
@@ -138,10 +147,6 @@ def seed_demo(gateway_url: str) -> None:
             }
             students[first] = seeder.post("/api/v1/students", body)["id"]
         demo_school.seed_school(seeder, units, students)
-        nurse = seeder.login(STAFF[0][0], STAFF_PASSWORD)
-        journal = f"/api/v1/students/{students['Alva']}/folders/{folders['Medicinsk journal']}/notes"
-        for heading, text in [
-            ("Hälsobesök", "Hälsobesök i förskoleklass. Längd och vikt följer kurvan."),
-            ("Vaccination", "MPR dos 2 given i vänster överarm. Inga reaktioner."),
-        ]:
-            seeder.post(journal, {"rows": [{"heading": heading, "text": text}]}, token=nurse)
+        tokens = {role: seeder.login(email, STAFF_PASSWORD) for email, _, _, role, _ in STAFF}
+        journal = demo_journal.Journal(seeder, catalogue, students, folders)
+        demo_journal.seed_journal(journal, tokens)
