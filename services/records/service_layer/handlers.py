@@ -60,14 +60,20 @@ def access_entry(
 
 
 async def refuse(
-    units: UnitsOfWork, caller: Caller, student: Student, folder_id, action: AccessAction, reason: str
+    units: UnitsOfWork,
+    caller: Caller,
+    student: Student,
+    folder_id,
+    action: AccessAction,
+    reason: str,
+    message: str = "you do not have access to this student's records here",
 ) -> NoReturn:
     """Log the denied attempt, commit the log, and refuse."""
     async with units() as uow:
         entry = access_entry(caller, student, folder_id, action, AccessOutcome.DENIED, reason)
         repository(uow, caller).append_to_access_log(entry)
         await uow.commit()
-    raise PermissionDenied("you do not have access to this student's records here")
+    raise PermissionDenied(message)
 
 
 async def create_folder(

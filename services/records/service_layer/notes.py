@@ -6,7 +6,7 @@ row lock: whatever happened between the two is caught there (the note's revision
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,7 +14,7 @@ from elevhalsa.records.v1 import events_pb2
 
 from services.common import clock
 from services.common.auth import Caller
-from services.common.errors import Conflict, InvalidArgument, PermissionDenied
+from services.common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from services.records.adapters.clients import AuthzClient, IdentityClient
 from services.records.adapters.orm import Note, NoteLink, NoteRow, NoteVersion, Student
 from services.records.adapters.repository import NotePage, RecordsRepository
@@ -121,6 +121,29 @@ async def require_readable(
     if str(note.id) not in decision.allowed:
         await refuse(units, caller, student, note.folder_id, action, decision.reason)
     return decision.reason
+
+
+async def permitted(
+    units: UnitsOfWork,
+    caller: Caller,
+    authz: AuthzClient,
+    loaded: "Loaded",
+    action: AccessAction,
+    check: str,
+    rules: Callable[[NoteFacts], None],
+    token: str,
+) -> str:
+    """Authz first, then the note's own rules (author, state, revision), so that nobody without access to the
+    folder learns anything about the note; a refusal by either is logged as denied. Returns authz's reason."""
+    student, folder_id = loaded.student, loaded.note.folder_id
+    allowed, reason = await authz.check(student.unit_id, folder_id, check, token)
+    if not allowed:
+        await refuse(units, caller, student, folder_id, action, reason)
+    try:
+        rules(loaded.facts)
+    except PermissionDenied as denied:
+        await refuse(units, caller, student, folder_id, action, denied.message, denied.message)
+    return reason
 
 
 # --- writing ---------------------------------------------------------------------------------------------
@@ -296,16 +319,17 @@ async def update_note(
 ) -> tuple[NoteView, str]:
     """Replace the content of the note's unsigned version; only its author, while they may still write."""
     loaded = await load(units, caller, note_id)
-    require_revision(loaded.facts, expected)
-    require_draft_author(loaded.facts, caller.user_id, "edit")
+
+    def rules(note: NoteFacts) -> None:
+        require_revision(note, expected)
+        require_draft_author(note, caller.user_id, "edit")
+
+    reason = await permitted(units, caller, authz, loaded, AccessAction.EDIT_NOTE, "write", rules, token)
     async with units() as uow:
         repo = repository(uow, caller)
         template_rows = await rows_of_template_version(repo, loaded.latest.template_version_id)
         await check_header(repo, given)
         rows = await checked_rows(repo, template_rows, given)
-    reason = await require_write(
-        units, caller, authz, loaded.student, loaded.note.folder_id, AccessAction.EDIT_NOTE, token
-    )
     async with units() as uow:
         repo = repository(uow, caller)
         note = await locked(repo, loaded, expected)
@@ -341,11 +365,12 @@ async def delete_note(
 ) -> tuple[bool, str]:
     """Discard the unsigned version (the whole note when it was never signed); True if the note is gone."""
     loaded = await load(units, caller, note_id)
-    require_revision(loaded.facts, expected)
-    require_draft_author(loaded.facts, caller.user_id, "delete")
-    reason = await require_write(
-        units, caller, authz, loaded.student, loaded.note.folder_id, AccessAction.DELETE_NOTE, token
-    )
+
+    def rules(note: NoteFacts) -> None:
+        require_revision(note, expected)
+        require_draft_author(note, caller.user_id, "delete")
+
+    reason = await permitted(units, caller, authz, loaded, AccessAction.DELETE_NOTE, "write", rules, token)
     async with units() as uow:
         repo = repository(uow, caller)
         note = await locked(repo, loaded, expected)
@@ -372,11 +397,12 @@ async def sign_note(
     """Sign the unsigned version: it becomes immutable, the note's current text, and the next link of the
     folder's hash chain. Only a user who may sign notes and may write in the folder."""
     loaded = await load(units, caller, note_id)
-    require_revision(loaded.facts, expected)
-    require_signable(loaded.facts)
-    allowed, reason = await authz.check(loaded.student.unit_id, loaded.note.folder_id, "sign", token)
-    if not allowed:
-        await refuse(units, caller, loaded.student, loaded.note.folder_id, AccessAction.SIGN_NOTE, reason)
+
+    def rules(note: NoteFacts) -> None:
+        require_revision(note, expected)
+        require_signable(note)
+
+    reason = await permitted(units, caller, authz, loaded, AccessAction.SIGN_NOTE, "sign", rules, token)
     async with units() as uow:
         repo = repository(uow, caller)
         note = await locked(repo, loaded, expected)
@@ -443,9 +469,13 @@ async def amend_note(
 ) -> tuple[NoteView, str]:
     """Start version n+1 of a signed note as a draft (a copy of the current text unless content is given)."""
     loaded = await load(units, caller, note_id)
-    require_revision(loaded.facts, expected)
     settings = await identity.settings()
-    require_amendable(loaded.facts, caller.user_id, prevent_own=settings.prevent_editing_own_signed_notes)
+
+    def rules(note: NoteFacts) -> None:
+        require_revision(note, expected)
+        require_amendable(note, caller.user_id, prevent_own=settings.prevent_editing_own_signed_notes)
+
+    reason = await permitted(units, caller, authz, loaded, AccessAction.AMEND_NOTE, "write", rules, token)
     rows = None
     if given is not None:
         async with units() as uow:
@@ -453,9 +483,6 @@ async def amend_note(
             template_rows = await rows_of_template_version(repo, loaded.latest.template_version_id)
             await check_header(repo, given)
             rows = await checked_rows(repo, template_rows, given)
-    reason = await require_write(
-        units, caller, authz, loaded.student, loaded.note.folder_id, AccessAction.AMEND_NOTE, token
-    )
     async with units() as uow:
         repo = repository(uow, caller)
         note = await locked(repo, loaded, expected)
@@ -599,10 +626,13 @@ async def list_notes(
     decision = await authz.filter_notes(student.unit_id, folder_id, scanned, token)
     if not decision.folder_readable:
         await refuse(units, caller, student, folder_id, AccessAction.READ_NOTES, decision.reason)
-    visible = [note for note in scanned if str(note.id) in decision.allowed]
-    keys = [(note.id, note.current_version) for note in visible]
+    allowed = [note.id for note in scanned if str(note.id) in decision.allowed]
     async with units() as uow:
         repo = repository(uow, caller)
+        # Read again: a note may have been signed, amended or deleted while authz answered.
+        current = {note.id: note for note in await repo.notes(allowed)}
+        visible = [current[note_id] for note_id in allowed if note_id in current]
+        keys = [(note.id, note.current_version) for note in visible]
         versions = await repo.versions(keys)
         rows = await repo.rows_of(keys)
         repo.append_to_access_log(
@@ -661,7 +691,10 @@ async def link_notes(
     in the note's folder and to read the note it follows up."""
     loaded = await load(units, caller, note_id)
     async with units() as uow:
-        earlier = await repository(uow, caller).note(follows_up)
+        try:
+            earlier = await repository(uow, caller).note(follows_up)
+        except NotFound:
+            raise NotFound("the note to follow up was not found", field="follows_up") from None
     if earlier.id == loaded.note.id:
         raise InvalidArgument("a note cannot follow up itself", field="follows_up")
     if earlier.student_id != loaded.note.student_id:

@@ -708,7 +708,7 @@ async def test_verifying_finds_the_last_signed_version_removed_behind_the_servic
     ]
 
 
-# Revisions: a change based on an old read is refused before anything is written ------------------------------
+# Revisions: a change based on an old read is refused and writes nothing --------------------------------------
 
 STALE = [
     (edit, an_edited_draft),
@@ -719,7 +719,7 @@ STALE = [
 
 
 @pytest.mark.parametrize(("change", "prepare"), STALE, ids=["edit", "delete", "sign", "amend"])
-async def test_a_stale_expected_revision_is_refused_before_anything_is_written(change, prepare):
+async def test_a_stale_expected_revision_is_refused_and_writes_nothing(change, prepare):
     scene = Scene()
     note = await prepare(scene)
     assert note.revision == 2
@@ -728,7 +728,6 @@ async def test_a_stale_expected_revision_is_refused_before_anything_is_written(c
     with pytest.raises(PreconditionFailed):
         await change(scene, note, authz, identity, expected=1)
     assert scene.state() == before and scene.logged(since=logged) == []
-    assert authz.open_while_asked == []
 
 
 @pytest.mark.parametrize(("change", "prepare"), STALE, ids=["edit", "delete", "sign", "amend"])
@@ -940,3 +939,29 @@ async def test_prefill_takes_the_latest_signed_note_never_a_draft():
     await scene.write(visit(length=140.0, day=date(2026, 12, 1)))
     [prefilled] = await prefill(scene, template, scene.authz(), None)
     assert prefilled.value == 132.5
+
+
+# The note's own rules come after authz, and their refusals are logged too -------------------------------------
+
+
+async def test_someone_without_access_learns_nothing_of_a_draft_not_even_whose_it_is():
+    scene = Scene()
+    note = await a_draft(scene)
+    with pytest.raises(PermissionDenied) as refused:
+        await notes.update_note(
+            scene.units, scene.doctor, scene.authz(writable=False), note.id, visit(assessment="X"), 99, ""
+        )
+    assert refused.value.message == "you do not have access to this student's records here"
+    assert scene.logged()[-1] == ("edit_note", "denied", 0)
+
+
+async def test_an_edit_by_another_writer_than_the_author_is_refused_and_logged():
+    scene = Scene()
+    note = await a_draft(scene)
+    with pytest.raises(PermissionDenied) as refused:
+        await notes.update_note(
+            scene.units, scene.doctor, scene.authz(), note.id, visit(assessment="X"), None, ""
+        )
+    assert "author" in refused.value.message
+    assert scene.logged()[-1] == ("edit_note", "denied", 0)
+    assert scene.note(note.id).revision == 1
