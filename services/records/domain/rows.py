@@ -62,6 +62,7 @@ HEARING_STEP = 5
 EARS = ("left", "right")
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,9 @@ def check_settings(
     for key in settings:
         if key not in allowed:
             known = ", ".join(allowed) or "none"
-            problems.add(
-                f"{field}.{key}", f"a {row_type} row has no setting {key!r} (known: {known})", "shape"
-            )
+            # A field name travels in gRPC metadata (printable ASCII): an odd key is named in the message only.
+            at = f"{field}.{key}" if SETTING_NAME.fullmatch(key) else field
+            problems.add(at, f"a {row_type} row has no setting {key!r} (known: {known})", "shape")
     normalised = SETTINGS_CHECKS[row_type](settings, field, problems)
     return (normalised if not problems.found else {}), problems.found
 

@@ -299,6 +299,12 @@ def test_settings_are_an_object_and_unknown_keys_are_named(row_type):
     assert ("rows[2].settings.colour", "shape") in settings_problems(row_type, {"colour": "blue"})
 
 
+def test_an_unknown_setting_with_an_odd_name_is_named_in_the_message_not_the_field():
+    _, problems = check_settings(RowType.YES_NO, {"färg\n": 1}, "rows[2].settings", "Rad")
+    assert [(p.field, p.rule) for p in problems] == [("rows[2].settings", "shape")]
+    assert "'färg\\n'" in problems[0].message
+
+
 def test_every_settings_problem_is_reported_at_once_with_the_row_named():
     _, problems = check_settings(
         RowType.INTEGER, {"min": "a", "max": "b", "size": 3}, "rows[2].settings", "Puls"
