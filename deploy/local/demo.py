@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 import httpx
 from personnummer import personnummer
 
+from deploy.local.demo_templates import seed_templates
+
 ORG_NAME = "Demo kommun"
 ADMIN_EMAIL = "admin@demo.elevhalsa.se"
 ADMIN_PASSWORD = "demo-admin-2026"
@@ -106,6 +108,7 @@ def seed_demo(gateway_url: str) -> None:
             for name, ext in ROLES.items()
         }
         folders = {name: seeder.post("/api/v1/folders", {"name": name})["id"] for name in FOLDERS}
+        seed_templates(seeder)
         for role, grants in MATRIX.items():
             for folder, access in grants.items():
                 seeder.post(

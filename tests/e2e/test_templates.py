@@ -4,6 +4,10 @@ import uuid
 
 import pytest
 
+from deploy.local.demo import Seeder
+from deploy.local.demo_templates import seed_templates
+from tests.support.api import Tenant
+
 HALSOBESOK = {
     "name": "Hälsobesök åk 4",
     "rows": [
@@ -285,3 +289,25 @@ def test_another_organisations_configuration_is_not_found(api, tenant, other_ten
         json={"name": unique("Min"), "items": [{"template_id": template["id"]}]},
     )
     assert [(e["field"], e["type"]) for e in theirs.json()["errors"]] == [("items[0].template_id", "unknown")]
+
+
+def test_the_demo_configuration_seeds_over_the_api(api, stack):
+    fresh = Tenant(api, stack)
+    seeded = seed_templates(Seeder(api.http, token=fresh.admin))
+    assert list(seeded["contact_types"]) == ["Besök", "Telefon", "Digitalt möte", "Brev"]
+    assert set(seeded["menus"]) == {
+        "Skolsköterska – Medicinsk journal",
+        "Skolläkare – Medicinsk journal",
+        "Kurator – Kuratorsakt",
+        "Psykolog – Psykologjournal",
+        "Elevakt",
+    }
+    doctor = api.call(
+        "GET", f"/api/v1/note-templates/{seeded['templates']['Läkarbesök']}", fresh.admin
+    ).json()
+    [assessment] = [row for row in doctor["version"]["rows"] if row["heading"] == "Bedömning"]
+    assert assessment["prefill"] == {"template_id": doctor["id"], "row_id": assessment["id"]}
+    nurse_menu = api.call(
+        "GET", f"/api/v1/template-menus/{seeded['menus']['Skolsköterska – Medicinsk journal']}", fresh.admin
+    )
+    assert [item.get("submenu") for item in nurse_menu.json()["items"]] == [None, None, "Remisser"]
