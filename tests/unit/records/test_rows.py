@@ -209,6 +209,12 @@ def test_a_weight_is_a_number_of_kg_and_a_row_may_narrow_the_range():
     assert accepted(row(RowType.WEIGHT), 1.0) == 1.0
 
 
+def test_a_measure_row_without_settings_keeps_to_the_plausible_range():
+    bare = TemplateRow("r-1", "Längd", RowType.LENGTH, {}, False, "", None)
+    assert accepted(bare, 250.0) == 250.0
+    assert refused(bare, 250.1) == ["range"]
+
+
 def test_a_measure_row_cannot_widen_its_plausible_range():
     assert settings_problems(RowType.LENGTH, {"min": 20}) == [("rows[2].settings.min", "range")]
     assert settings_problems(RowType.WEIGHT, {"max": 300}) == [("rows[2].settings.max", "range")]
