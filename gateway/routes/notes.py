@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from elevhalsa.records.v1 import records_pb2 as pb
 from fastapi import APIRouter, Header, Query, Response, status
-from google.protobuf import json_format, struct_pb2
 from pydantic import BaseModel, Field
 
 from gateway.routes.common import (
@@ -23,6 +22,7 @@ from gateway.routes.common import (
 from gateway.routes.templates import TemplateMenu
 from services.common.convert import date_from_proto, date_to_proto
 from services.common.enums import ProtoEnum
+from services.common.structs import from_value, value_for
 
 router = APIRouter(prefix="/api/v1", tags=["notes"], responses=problems(412))
 
@@ -52,8 +52,8 @@ class ContentIn(Strict):
             responsible_user_id=str(self.responsible_user_id or ""),
             contact_type_id=str(self.contact_type_id or ""),
             rows=[
-                pb.RowInput(row_id=r.row_id, value=json_format.ParseDict(r.value, struct_pb2.Value()))
-                for r in self.rows
+                pb.RowInput(row_id=r.row_id, value=value_for(r.value, f"rows[{i}].value"))
+                for i, r in enumerate(self.rows)
             ],
         )
 
@@ -76,7 +76,7 @@ class NoteRow(BaseModel):
             row_id=row.template_row_id or None,
             heading=row.heading,
             type=ROW_TYPES.name(row.row_type),
-            value=json_format.MessageToDict(row.value) if row.HasField("value") else None,
+            value=from_value(row.value),
         )
 
 
@@ -390,8 +390,8 @@ def version_of(v: pb.NoteVersion) -> NoteVersion:
             RowChange(
                 position=c.position,
                 heading=c.heading,
-                before=json_format.MessageToDict(c.before),
-                after=json_format.MessageToDict(c.after),
+                before=from_value(c.before),
+                after=from_value(c.after),
             )
             for c in v.changes
         ],
@@ -493,7 +493,7 @@ async def prefill_note(
         rows=[
             PrefilledRow(
                 row_id=r.row_id,
-                value=json_format.MessageToDict(r.value),
+                value=from_value(r.value),
                 source_note_id=r.source_note_id,
                 source_event_date=date_from_proto(r.source_event_date, "source_event_date"),
             )

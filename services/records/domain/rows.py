@@ -54,6 +54,7 @@ INTEGER_LIMIT = 1_000_000_000
 LENGTH_LIMITS = (30.0, 250.0)
 WEIGHT_LIMITS = (1.0, 250.0)
 MEASURE_UNITS = {RowType.LENGTH: "cm", RowType.WEIGHT: "kg"}
+MEASURE_LIMITS = {RowType.LENGTH: LENGTH_LIMITS, RowType.WEIGHT: WEIGHT_LIMITS}
 # Pure-tone audiometry: the standard frequencies (Hz) and hearing levels (dB HL).
 HEARING_FREQUENCIES = (125, 250, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000)
 DEFAULT_HEARING_FREQUENCIES = (125, 250, 500, 1000, 2000, 4000, 8000)
@@ -62,6 +63,7 @@ HEARING_STEP = 5
 EARS = ("left", "right")
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,9 @@ def check_settings(
     for key in settings:
         if key not in allowed:
             known = ", ".join(allowed) or "none"
-            problems.add(
-                f"{field}.{key}", f"a {row_type} row has no setting {key!r} (known: {known})", "shape"
-            )
+            # A field name travels in gRPC metadata (printable ASCII): an odd key is named in the message only.
+            at = f"{field}.{key}" if SETTING_NAME.fullmatch(key) else field
+            problems.add(at, f"a {row_type} row has no setting {key!r} (known: {known})", "shape")
     normalised = SETTINGS_CHECKS[row_type](settings, field, problems)
     return (normalised if not problems.found else {}), problems.found
 
@@ -284,8 +286,8 @@ SETTINGS_CHECKS = {
     RowType.MULTIPLE_CHOICE: choice_settings,
     RowType.INTEGER: integer_settings,
     RowType.YES_NO: no_settings,
-    RowType.LENGTH: measure_settings(LENGTH_LIMITS, "cm"),
-    RowType.WEIGHT: measure_settings(WEIGHT_LIMITS, "kg"),
+    RowType.LENGTH: measure_settings(LENGTH_LIMITS, MEASURE_UNITS[RowType.LENGTH]),
+    RowType.WEIGHT: measure_settings(WEIGHT_LIMITS, MEASURE_UNITS[RowType.WEIGHT]),
     RowType.RECIPIENT: no_settings,
     RowType.HEARING_TEST: hearing_settings,
 }
@@ -386,7 +388,8 @@ def measure_value(row: TemplateRow, value: Any, field: str, problems: Problems) 
         return None
     if not one_decimal(value):
         problems.add(field, f"has at most one decimal ({unit})", "decimals")
-    low, high = row.settings.get("min"), row.settings.get("max")
+    limits = MEASURE_LIMITS[row.row_type]
+    low, high = row.settings.get("min", limits[0]), row.settings.get("max", limits[1])
     if not low <= value <= high:
         problems.add(field, f"must be within {low:g}–{high:g} {unit}", "range")
     return round(float(value), 1)

@@ -16,6 +16,7 @@ from typing import Any
 
 from services.common.errors import FieldProblem, InvalidFields
 from services.records.domain.rows import (
+    RULES,
     Prefill,
     RowType,
     TemplateRow,
@@ -30,6 +31,7 @@ MAX_HELP_TEXT = 2_000
 MAX_MENU_DEPTH = 5  # submenus within submenus, at most this many levels
 MAX_MENU_ENTRIES = 500  # templates and submenus of a whole menu
 
+TEMPLATE_RULES = (*RULES, "prefill", "unknown", "retired")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -5,14 +5,13 @@ import binascii
 import json
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from elevhalsa.records.v1 import records_pb2 as pb
-from google.protobuf import json_format, struct_pb2
 
 from services.common.convert import date_from_proto, date_to_proto, parse_uuid, timestamp
 from services.common.enums import ProtoEnum
 from services.common.errors import InvalidArgument
+from services.common.structs import from_value, to_value
 from services.records.adapters.orm import Note, NoteRow
 from services.records.adapters.repository import NotePage
 from services.records.domain.notes import NoteState, RowInput
@@ -25,17 +24,6 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
 
-def value_of(value: struct_pb2.Value) -> Any:
-    """The JSON value a row was given; None when it was left out or null."""
-    if value.WhichOneof("kind") in (None, "null_value"):
-        return None
-    return json_format.MessageToDict(value)
-
-
-def to_value(value: Any) -> struct_pb2.Value:
-    return json_format.ParseDict(value, struct_pb2.Value())
-
-
 def optional_id(value: str, field: str) -> uuid.UUID | None:
     return parse_uuid(value, field) if value else None
 
@@ -45,7 +33,7 @@ def note_input(content: pb.NoteContent) -> NoteInput:
         event_date=date_from_proto(content.event_date, "event_date"),
         responsible_user_id=optional_id(content.responsible_user_id, "responsible_user_id"),
         contact_type_id=optional_id(content.contact_type_id, "contact_type_id"),
-        rows=tuple(RowInput(row.row_id, value_of(row.value)) for row in content.rows),
+        rows=tuple(RowInput(row.row_id, from_value(row.value)) for row in content.rows),
     )
 
 

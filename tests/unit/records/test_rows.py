@@ -209,6 +209,12 @@ def test_a_weight_is_a_number_of_kg_and_a_row_may_narrow_the_range():
     assert accepted(row(RowType.WEIGHT), 1.0) == 1.0
 
 
+def test_a_measure_row_without_settings_keeps_to_the_plausible_range():
+    bare = TemplateRow("r-1", "Längd", RowType.LENGTH, {}, False, "", None)
+    assert accepted(bare, 250.0) == 250.0
+    assert refused(bare, 250.1) == ["range"]
+
+
 def test_a_measure_row_cannot_widen_its_plausible_range():
     assert settings_problems(RowType.LENGTH, {"min": 20}) == [("rows[2].settings.min", "range")]
     assert settings_problems(RowType.WEIGHT, {"max": 300}) == [("rows[2].settings.max", "range")]
@@ -297,6 +303,12 @@ def test_hearing_test_settings_are_a_set_of_standard_frequencies():
 def test_settings_are_an_object_and_unknown_keys_are_named(row_type):
     assert settings_problems(row_type, ["options"]) == [("rows[2].settings", "type")]
     assert ("rows[2].settings.colour", "shape") in settings_problems(row_type, {"colour": "blue"})
+
+
+def test_an_unknown_setting_with_an_odd_name_is_named_in_the_message_not_the_field():
+    _, problems = check_settings(RowType.YES_NO, {"färg\n": 1}, "rows[2].settings", "Rad")
+    assert [(p.field, p.rule) for p in problems] == [("rows[2].settings", "shape")]
+    assert "'färg\\n'" in problems[0].message
 
 
 def test_every_settings_problem_is_reported_at_once_with_the_row_named():

@@ -9,6 +9,7 @@ from services.common.errors import InvalidFields
 from services.records.domain.rows import Prefill, RowType, TemplateRow, rows_to_json
 from services.records.domain.templates import (
     MAX_MENU_ENTRIES,
+    TEMPLATE_RULES,
     RowDraft,
     Submenu,
     TemplateStatus,
@@ -53,6 +54,7 @@ def save(name="Läkarbesök", drafts=None, *, sources=None, known_types=None, te
 def problems_of(call) -> list[tuple[str, str]]:
     with pytest.raises(InvalidFields) as refused:
         call()
+    assert all(p.rule in TEMPLATE_RULES and p.message for p in refused.value.problems)
     return [(p.field, p.rule) for p in refused.value.problems]
 
 
