@@ -54,7 +54,9 @@ def status_code(error: DomainError) -> grpc.StatusCode:
 
 def to_grpc_status(error: DomainError) -> tuple[grpc.StatusCode, str, tuple[tuple[str, str], ...]]:
     """Status code, message and trailing metadata for a domain error."""
-    trailers = ((FIELD_METADATA_KEY, error.field),) if error.field else ()
+    # A text header carries only printable ASCII; a field named otherwise travels in the problems alone.
+    sendable = error.field and error.field.isascii() and error.field.isprintable()
+    trailers = ((FIELD_METADATA_KEY, error.field),) if sendable else ()
     if isinstance(error, InvalidFields):
         problems = [{"field": p.field, "message": p.message, "rule": p.rule} for p in error.problems]
         trailers += ((PROBLEMS_METADATA_KEY, json.dumps(problems).encode()),)

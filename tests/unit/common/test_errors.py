@@ -121,3 +121,11 @@ def test_every_field_problem_comes_back_from_a_downstream_call_with_its_field_an
     assert back.problems == problems
     assert back.field == "rows[0].value"
     assert back.message.endswith("(and 1 more)")
+
+
+def test_a_field_that_cannot_travel_as_a_header_is_left_out_of_the_trailers_and_kept_in_the_problems():
+    problems = [FieldProblem("rows.hörsel", "is unknown", "unknown")]
+    code, _, trailers = to_grpc_status(InvalidFields(problems))
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    assert [key for key, _ in trailers] == ["x-error-problems-bin"]
+    assert over_the_wire(InvalidFields(problems)).problems == problems
