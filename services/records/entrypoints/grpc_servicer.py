@@ -60,7 +60,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     async def CreateNoteTemplate(self, request, context):
         drafts = [tm.row_draft(row) for row in request.rows]
         view, token = await template_handlers.create_template(
-            self._units, current_caller(), request.name, drafts
+            self._units, current_caller(), self._identity, request.name, drafts
         )
         return pb.CreateNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
 
@@ -83,20 +83,24 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         template_id = parse_id(request.template_id, "template_id", "note template")
         drafts = [tm.row_draft(row) for row in request.rows]
         view, token = await template_handlers.update_template(
-            self._units, current_caller(), template_id, request.name, drafts
+            self._units, current_caller(), self._identity, template_id, request.name, drafts
         )
         return pb.UpdateNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
 
     async def RetireNoteTemplate(self, request, context):
         template_id = parse_id(request.template_id, "template_id", "note template")
-        view, token = await template_handlers.retire_template(self._units, current_caller(), template_id)
+        view, token = await template_handlers.retire_template(
+            self._units, current_caller(), self._identity, template_id
+        )
         return pb.RetireNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
 
     # Template menus
 
     async def CreateTemplateMenu(self, request, context):
         items = tm.menu_items(request.items)
-        menu, token = await template_handlers.create_menu(self._units, current_caller(), request.name, items)
+        menu, token = await template_handlers.create_menu(
+            self._units, current_caller(), self._identity, request.name, items
+        )
         return pb.CreateTemplateMenuResponse(menu=tm.menu_to_proto(menu), consistency_token=token)
 
     async def ListTemplateMenus(self, request, context):
@@ -111,7 +115,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         menu_id = parse_id(request.menu_id, "menu_id", "template menu")
         items = tm.menu_items(request.items)
         menu, token = await template_handlers.update_menu(
-            self._units, current_caller(), menu_id, request.name, items
+            self._units, current_caller(), self._identity, menu_id, request.name, items
         )
         return pb.UpdateTemplateMenuResponse(menu=tm.menu_to_proto(menu), consistency_token=token)
 

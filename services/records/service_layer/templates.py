@@ -12,8 +12,9 @@ from elevhalsa.records.v1 import events_pb2
 
 from services.common import clock
 from services.common.auth import Caller, PermissionLevel
-from services.common.errors import AlreadyExists
+from services.common.errors import AlreadyExists, PermissionDenied
 from services.common.repository import open_to_every_member
+from services.records.adapters.clients import IdentityClient
 from services.records.adapters.orm import (
     AddressBookEntry,
     ContactType,
@@ -50,14 +51,26 @@ class TemplateView:
     current_version_id: uuid.UUID
 
 
+async def require_template_manager(caller: Caller, identity: IdentityClient) -> None:
+    """Administrators manage templates and menus; subadmins too where the organisation allows it."""
+    if caller.permission_level is PermissionLevel.ADMIN:
+        return
+    if (
+        caller.permission_level is PermissionLevel.SUBADMIN
+        and (await identity.settings()).subadmins_manage_templates
+    ):
+        return
+    raise PermissionDenied("your permission level does not allow managing note templates and menus")
+
+
 # Note templates --------------------------------------------------------------------------------------------
 
 
 async def create_template(
-    units: UnitsOfWork, caller: Caller, name: Any, drafts: Sequence[RowDraft]
+    units: UnitsOfWork, caller: Caller, identity: IdentityClient, name: Any, drafts: Sequence[RowDraft]
 ) -> tuple[TemplateView, str]:
     """A new template at version 1."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await require_template_manager(caller, identity)
     async with units() as uow:
         repo = repository(uow, caller)
         sources = await prefill_sources(repo, drafts, own_id=None)
@@ -83,11 +96,16 @@ async def create_template(
 
 
 async def update_template(
-    units: UnitsOfWork, caller: Caller, template_id: uuid.UUID, name: Any, drafts: Sequence[RowDraft]
+    units: UnitsOfWork,
+    caller: Caller,
+    identity: IdentityClient,
+    template_id: uuid.UUID,
+    name: Any,
+    drafts: Sequence[RowDraft],
 ) -> tuple[TemplateView, str]:
     """Save the template's name and rows: in place while no note uses its current version, else as a new
     version (the old one stays readable, unchanged). Rows given with an id keep it; other rows get a new one."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await require_template_manager(caller, identity)
     async with units() as uow:
         repo = repository(uow, caller)
         # Locked in this order (template, then version) by every edit; a note marking the version used locks
@@ -120,10 +138,10 @@ async def update_template(
 
 
 async def retire_template(
-    units: UnitsOfWork, caller: Caller, template_id: uuid.UUID
+    units: UnitsOfWork, caller: Caller, identity: IdentityClient, template_id: uuid.UUID
 ) -> tuple[TemplateView, str]:
     """No new notes from the template, and it leaves the menus notes are written from; never deleted."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await require_template_manager(caller, identity)
     async with units() as uow:
         repo = repository(uow, caller)
         template = await repo.template(template_id, for_update=True)
@@ -197,9 +215,11 @@ async def require_free_template_name(repo: RecordsRepository, name: str, own_id:
 # Template menus --------------------------------------------------------------------------------------------
 
 
-async def create_menu(units: UnitsOfWork, caller: Caller, name: Any, items: Any) -> tuple[MenuTree, str]:
+async def create_menu(
+    units: UnitsOfWork, caller: Caller, identity: IdentityClient, name: Any, items: Any
+) -> tuple[MenuTree, str]:
     """A new menu; publishes TemplateMenuCreated, so that grants may name it."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await require_template_manager(caller, identity)
     async with units() as uow:
         repo = repository(uow, caller)
         summaries = await summaries_of(repo, menu_template_ids(items))
@@ -215,10 +235,10 @@ async def create_menu(units: UnitsOfWork, caller: Caller, name: Any, items: Any)
 
 
 async def update_menu(
-    units: UnitsOfWork, caller: Caller, menu_id: uuid.UUID, name: Any, items: Any
+    units: UnitsOfWork, caller: Caller, identity: IdentityClient, menu_id: uuid.UUID, name: Any, items: Any
 ) -> tuple[MenuTree, str]:
     """Replace the menu's name and tree. Templates retired since they were put in the menu may stay."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await require_template_manager(caller, identity)
     async with units() as uow:
         repo = repository(uow, caller)
         menu = await repo.template_menu(menu_id, for_update=True)

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from elevhalsa.identity.v1 import identity_pb2 as ipb
 from elevhalsa.records.v1 import records_pb2 as pb
 from sqlalchemy import text
 
@@ -485,3 +486,19 @@ async def test_another_organisations_templates_menus_entries_and_contact_types_a
         org.records.ListNoteTemplates, pb.ListNoteTemplatesRequest(include_retired=True), token=org.admin
     )
     assert list(mine.templates) == []
+
+
+async def test_subadmins_manage_templates_only_where_the_organisation_allows_it(org):
+    subadmin, email = await org.user(level=ipb.PERMISSION_LEVEL_SUBADMIN)
+    token = await org.login(email)
+    row = pb.TemplateRow(heading="Anteckning", row_type=pb.ROW_TYPE_FREE_TEXT)
+    request = pb.CreateNoteTemplateRequest(name="Subadministratörens mall", rows=[row])
+    with pytest.raises(PermissionDenied):
+        await call(org.records.CreateNoteTemplate, request, token=token)
+    allow = ipb.UpdateSettingsRequest(subadmins_manage_templates=True)
+    await call(org.identity.UpdateSettings, allow, token=org.admin)
+    created = await call(org.records.CreateNoteTemplate, request, token=token)
+    assert created.template.name == "Subadministratörens mall"
+    member, member_email = await org.user()
+    with pytest.raises(PermissionDenied):
+        await call(org.records.CreateNoteTemplate, request, token=await org.login(member_email))
