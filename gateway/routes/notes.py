@@ -191,9 +191,14 @@ def expected_revision(if_match: str | None) -> int:
     return int(if_match.strip().removeprefix("W/").strip('"'))
 
 
-IfMatch = Header(
-    None, alias="If-Match", description="The ETag the change is based on; 412 if the note changed since."
-)
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        pattern=r'^(\*|(W/)?"[0-9]{1,18}")$',
+        description='The ETag the change is based on, e.g. `"3"`; 412 if the note has changed since.',
+    ),
+]
 NOTES_PATH = "/students/{student_id}/folders/{folder_id}/notes"
 
 
@@ -267,7 +272,7 @@ async def update_note(
     services: BackendsDep,
     consistency: ConsistencyDep,
     response: Response,
-    if_match: str | None = IfMatch,
+    if_match: IfMatch = None,
 ):
     """Replace the content of the note's unsigned version (only its author); a signed version never changes."""
     request = pb.UpdateNoteRequest(
@@ -292,7 +297,7 @@ async def delete_note(
     services: BackendsDep,
     consistency: ConsistencyDep,
     response: Response,
-    if_match: str | None = IfMatch,
+    if_match: IfMatch = None,
 ):
     """Discard the unsigned version (the whole note if it was never signed); only its author."""
     request = pb.DeleteNoteRequest(
@@ -311,7 +316,7 @@ async def sign_note(
     services: BackendsDep,
     consistency: ConsistencyDep,
     response: Response,
-    if_match: str | None = IfMatch,
+    if_match: IfMatch = None,
 ):
     """Sign the unsigned version; it is immutable from then on. Needs "may sign notes" and write access."""
     request = pb.SignNoteRequest(
@@ -328,7 +333,7 @@ async def amend_note(
     consistency: ConsistencyDep,
     response: Response,
     body: ContentIn | None = None,
-    if_match: str | None = IfMatch,
+    if_match: IfMatch = None,
 ):
     """Start version n+1 of a signed note as a draft: with the body's content, or a copy of the current text."""
     request = pb.AmendNoteRequest(
