@@ -76,7 +76,7 @@ class Reads:
 
 
 def run(options: Options) -> list[Figure]:
-    """Start a stack, write and sign 100 notes as the nurse, read them through the gateway and directly, stop."""
+    """Start a stack, write and sign 100 notes, read them through the gateway and by SQL, stop."""
     count = 60 if options.quick else 400
     blocks = 3 if options.quick else 8
     with running_stack(NAME) as stack:

@@ -92,7 +92,7 @@ def getter(client: httpx.AsyncClient, path: str):
 async def measure(
     base_url: str, clinic: Clinic, template: Template, student_id: str, count: int, blocks: int
 ) -> Writes:
-    """Warm up, then `count` notes written and signed one after another, and as many bare requests, in turn."""
+    """Warm up, then `count` notes written and signed one after another and as many bare requests, in turn."""
     headers = {"Authorization": f"Bearer {clinic.nurse_token}", "Consistency-Token": clinic.consistency}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=10) as client:
         writer = Writer(client, clinic, template, student_id)

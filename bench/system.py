@@ -82,7 +82,7 @@ class Template:
     def body(self, index: int, event_date: date) -> dict:
         """A note of the template with every row filled in, slightly different for each index."""
         values = {
-            "Anamnes": f"Besök {index}: eleven berättar om skolan, sömnen och kosten; inga nya besvär sedan förra året.",
+            "Anamnes": f"Besök {index}: eleven berättar om skolan, sömnen och kosten; inga nya besvär.",
             "Längd": 130.0 + index % 40 / 2,
             "Vikt": 28.0 + index % 30 / 5,
             "Puls": 60 + index % 40,
@@ -91,7 +91,7 @@ class Template:
             "Kost": ("Allsidig", "Vegetarisk", "Specialkost")[index % 3],
             "Besvär": [["Huvudvärk"], ["Sömn", "Trötthet"], ["Magont"]][index % 3],
             "Syn och hörsel": HEARING,
-            "Bedömning": "Växer och utvecklas enligt kurvan. Uppföljning vid nästa hälsobesök enligt programmet.",
+            "Bedömning": "Växer och utvecklas enligt kurvan. Uppföljning vid nästa hälsobesök.",
         }
         return {
             "template_id": self.id,
@@ -127,7 +127,7 @@ class Clinic:
         }
         return self.tenant.create("/api/v1/students", body)["id"]
 
-    def template(self, name: str = "Hälsobesök", rows: tuple[dict, ...] = HEALTH_VISIT) -> "Template":
+    def template(self, name: str = "Hälsobesök", rows: tuple[dict, ...] = HEALTH_VISIT) -> Template:
         """A note template made by the administrator (10 rows of mixed types unless told)."""
         made = self.tenant.create("/api/v1/note-templates", {"name": name, "rows": list(rows)})
         return Template(made["id"], {row["heading"]: row["id"] for row in made["version"]["rows"]})
