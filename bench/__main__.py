@@ -15,6 +15,7 @@ BENCHMARKS = (
     "authz_check",
     "filter_notes",
     "folder_read",
+    "note_write",
     "authz_catch_up",
     "user_import",
     "user_import_memory",

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import grpc
@@ -40,6 +41,65 @@ def running_stack(label: str) -> Iterator[LocalStack]:
             print(f"  (service logs kept in {stack.log_dir})")
 
 
+# A school-health visit as a nurse documents it: ten rows of mixed types.
+HEALTH_VISIT = (
+    {"heading": "Anamnes", "type": "free_text", "settings": {"max_length": 2000}},
+    {"heading": "Längd", "type": "length", "settings": {}, "required": True},
+    {"heading": "Vikt", "type": "weight", "settings": {}, "required": True},
+    {"heading": "Puls", "type": "integer", "settings": {"min": 30, "max": 220, "unit": "slag/min"}},
+    {
+        "heading": "Blodtryck, systoliskt",
+        "type": "integer",
+        "settings": {"min": 50, "max": 250, "unit": "mmHg"},
+    },
+    {"heading": "Vaccinationer enligt program", "type": "yes_no", "settings": {}},
+    {
+        "heading": "Kost",
+        "type": "single_choice",
+        "settings": {"options": ["Allsidig", "Vegetarisk", "Specialkost"]},
+    },
+    {
+        "heading": "Besvär",
+        "type": "multiple_choice",
+        "settings": {"options": ["Huvudvärk", "Magont", "Sömn", "Trötthet"]},
+    },
+    {"heading": "Syn och hörsel", "type": "hearing_test", "settings": {}},
+    {"heading": "Bedömning", "type": "free_text", "settings": {"max_length": 2000}},
+)
+HEARING = {
+    "left": {"125": 10, "250": 10, "500": 5, "1000": 10, "2000": 15, "4000": 20, "8000": 20},
+    "right": {"125": 5, "250": 10, "500": 10, "1000": 5, "2000": 10, "4000": 15, "8000": 15},
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    """A note template as the bench writes with it: its id and its row ids by heading."""
+
+    id: str
+    rows: dict[str, str]
+
+    def body(self, index: int, event_date: date) -> dict:
+        """A note of the template with every row filled in, slightly different for each index."""
+        values = {
+            "Anamnes": f"Besök {index}: eleven berättar om skolan, sömnen och kosten; inga nya besvär.",
+            "Längd": 130.0 + index % 40 / 2,
+            "Vikt": 28.0 + index % 30 / 5,
+            "Puls": 60 + index % 40,
+            "Blodtryck, systoliskt": 100 + index % 30,
+            "Vaccinationer enligt program": index % 5 != 0,
+            "Kost": ("Allsidig", "Vegetarisk", "Specialkost")[index % 3],
+            "Besvär": [["Huvudvärk"], ["Sömn", "Trötthet"], ["Magont"]][index % 3],
+            "Syn och hörsel": HEARING,
+            "Bedömning": "Växer och utvecklas enligt kurvan. Uppföljning vid nästa hälsobesök.",
+        }
+        return {
+            "template_id": self.id,
+            "event_date": event_date.isoformat(),
+            "rows": [{"row_id": self.rows[heading], "value": value} for heading, value in values.items()],
+        }
+
+
 @dataclass
 class Clinic:
     """An organisation with one school, a nurse role granted read-write on one folder, and a nurse."""
@@ -49,6 +109,7 @@ class Clinic:
     unit_id: str
     role_id: str
     folder_id: str
+    nurse_id: str
     nurse_token: str
 
     @property
@@ -66,6 +127,11 @@ class Clinic:
         }
         return self.tenant.create("/api/v1/students", body)["id"]
 
+    def template(self, name: str = "Hälsobesök", rows: tuple[dict, ...] = HEALTH_VISIT) -> Template:
+        """A note template made by the administrator (10 rows of mixed types unless told)."""
+        made = self.tenant.create("/api/v1/note-templates", {"name": name, "rows": list(rows)})
+        return Template(made["id"], {row["heading"]: row["id"] for row in made["version"]["rows"]})
+
 
 def open_clinic(stack: LocalStack) -> Clinic:
     """Seed a clinic through the HTTP gateway; the nurse's token comes from identity's IssueToken."""
@@ -78,7 +144,7 @@ def open_clinic(stack: LocalStack) -> Clinic:
     nurse, email = tenant.user()
     tenant.assign(nurse["id"], role["id"], unit["id"])
     token = issue_token(stack, email, PASSWORD)
-    return Clinic(api, tenant, unit["id"], role["id"], folder["id"], token)
+    return Clinic(api, tenant, unit["id"], role["id"], folder["id"], nurse["id"], token)
 
 
 def issue_token(stack: LocalStack, email: str, password: str) -> str:
