@@ -1,5 +1,6 @@
 """Notes (records): written from a template, signed, amended as versions, read page by page, linked, verified."""
 
+import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -76,7 +77,7 @@ class NoteRow(BaseModel):
             row_id=row.template_row_id or None,
             heading=row.heading,
             type=ROW_TYPES.name(row.row_type),
-            value=from_value(row.value),
+            value=json.loads(row.value_json or "null"),
         )
 
 

@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, func, literal, or_, select, tuple_, update
+from sqlalchemy import Integer, Text, and_, cast, delete, func, literal, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.common.errors import NotFound
@@ -144,6 +145,35 @@ class RecordsRepository(TenantRepository):
             )
             for row in await self.all(query):
                 rows[(row.note_id, row.version)].append(row)
+        return rows
+
+    async def shown_rows_of(self, keys: Iterable[tuple[uuid.UUID, int]]) -> dict[tuple[uuid.UUID, int], list]:
+        """The rows of each (note id, version) for reading: plain rows with the value as JSON text
+        (`value_json`), no ORM objects, and one statement text whatever the number of notes."""
+        keys = list(keys)
+        rows: dict[tuple[uuid.UUID, int], list] = {key: [] for key in keys}
+        if not keys:
+            return rows
+        wanted = select(
+            func.unnest(literal([k[0] for k in keys], ARRAY(UUID(as_uuid=True)))),
+            func.unnest(literal([k[1] for k in keys], ARRAY(Integer))),
+        )
+        table = NoteRow.__table__
+        query = (
+            select(
+                table.c.note_id,
+                table.c.version,
+                table.c.position,
+                table.c.template_row_id,
+                table.c.heading,
+                table.c.row_type,
+                cast(table.c.value, Text).label("value_json"),
+            )
+            .where(table.c.org_id == self.org_id, tuple_(table.c.note_id, table.c.version).in_(wanted))
+            .order_by(table.c.note_id, table.c.version, table.c.position)
+        )
+        for row in await self.session.execute(query):
+            rows[(row.note_id, row.version)].append(row)
         return rows
 
     async def add_note(self, note: Note, version: NoteVersion, rows: list[NoteRow]) -> None:

@@ -70,13 +70,19 @@ def text_id(value: uuid.UUID | None) -> str:
     return str(value) if value else ""
 
 
+def stored_json(row) -> str:
+    """A row's value as JSON text: as read (`value_json`) or as written (`value`)."""
+    text = getattr(row, "value_json", None)
+    return text if text is not None else json.dumps(row.value, ensure_ascii=False)
+
+
 def row_to_proto(row: NoteRow) -> pb.NoteRow:
     return pb.NoteRow(
         position=row.position,
         template_row_id=row.template_row_id or "",
         heading=row.heading,
         row_type=ROW_TYPES.number(row.row_type),
-        value=to_value(row.value),
+        value_json=stored_json(row),
     )
 
 

@@ -256,8 +256,9 @@ async def write_note(
     async with units() as uow:
         repo = repository(uow, caller)
         await repo.add_note(note, version, stored_rows)
-        used = await repo.mark_template_version_used(template_version.id)
-        if used.rows != template_version.rows:
+        if not template_version.in_use and (
+            (await repo.mark_template_version_used(template_version.id)).rows != template_version.rows
+        ):
             raise Conflict(
                 "the template was changed while the note was written; write it again", field="template_id"
             )
@@ -568,7 +569,7 @@ async def get_note(
             (n.id, n.current_version) for n in linked if n.id in readable
         ]
         versions = await repo.versions(keys)
-        rows = await repo.rows_of(keys)
+        rows = await repo.shown_rows_of(keys)
         log(repo, caller, loaded.student, note, AccessAction.READ_NOTE, reason)
         await uow.commit()
     by_id = {n.id: n for n in linked}
@@ -634,7 +635,7 @@ async def list_notes(
         visible = [current[note_id] for note_id in allowed if note_id in current]
         keys = [(note.id, note.current_version) for note in visible]
         versions = await repo.versions(keys)
-        rows = await repo.rows_of(keys)
+        rows = await repo.shown_rows_of(keys)
         repo.append_to_access_log(
             access_entry(
                 caller,
