@@ -70,15 +70,10 @@ class NoteRow(BaseModel):
     type: RowType
     value: Any
 
-    @classmethod
-    def of(cls, row: pb.NoteRow) -> "NoteRow":
-        return cls(
-            position=row.position,
-            row_id=row.template_row_id or None,
-            heading=row.heading,
-            type=ROW_TYPES.name(row.row_type),
-            value=json.loads(row.value_json or "null"),
-        )
+
+def rows_of(rows_json: str) -> list[NoteRow]:
+    """The rows records sends as one JSON array (see the Note message)."""
+    return [NoteRow(**row) for row in json.loads(rows_json or "[]")]
 
 
 class NoteLink(BaseModel):
@@ -146,7 +141,7 @@ class Note(BaseModel):
             pending_version=n.pending_version or None,
             revision=n.revision,
             case_id=opt(n.case_id),
-            rows=[NoteRow.of(r) for r in n.rows],
+            rows=rows_of(n.rows_json),
             links=[link_of(link) for link in n.links],
         )
 
@@ -251,7 +246,9 @@ async def list_notes(
         state=STATES.number(state) if state else 0,
     )
     reply = await services.call(services.records.ListNotes, request, caller)
-    return Notes(notes=[Note.of(n) for n in reply.notes], next_cursor=reply.next_cursor or None)
+    page = Notes(notes=[Note.of(n) for n in reply.notes], next_cursor=reply.next_cursor or None)
+    # Built and checked once here; answered as it is, not validated a second time against the response model.
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get("/notes/{note_id}", response_model=Note)
@@ -391,7 +388,7 @@ def version_of(v: pb.NoteVersion) -> NoteVersion:
         contact_type_id=opt(v.contact_type_id),
         template_version_id=opt(v.template_version_id),
         content_hash=opt(v.content_hash),
-        rows=[NoteRow.of(r) for r in v.rows],
+        rows=rows_of(v.rows_json),
         changes=[
             RowChange(
                 position=c.position,

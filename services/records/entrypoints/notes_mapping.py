@@ -12,13 +12,11 @@ from services.common.convert import date_from_proto, date_to_proto, parse_uuid, 
 from services.common.enums import ProtoEnum
 from services.common.errors import InvalidArgument
 from services.common.structs import from_value, to_value
-from services.records.adapters.orm import Note, NoteRow
-from services.records.adapters.repository import NotePage
+from services.records.adapters.orm import Note
+from services.records.adapters.repository import NotePage, rows_as_json
 from services.records.domain.notes import NoteState, RowInput
-from services.records.domain.rows import RowType
 from services.records.service_layer.notes import NoteInput, NoteView, VersionView
 
-ROW_TYPES = ProtoEnum(pb.RowType, RowType)
 NOTE_STATES = ProtoEnum(pb.NoteState, NoteState)
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
@@ -70,22 +68,6 @@ def text_id(value: uuid.UUID | None) -> str:
     return str(value) if value else ""
 
 
-def stored_json(row) -> str:
-    """A row's value as JSON text: as read (`value_json`) or as written (`value`)."""
-    text = getattr(row, "value_json", None)
-    return text if text is not None else json.dumps(row.value, ensure_ascii=False)
-
-
-def row_to_proto(row: NoteRow) -> pb.NoteRow:
-    return pb.NoteRow(
-        position=row.position,
-        template_row_id=row.template_row_id or "",
-        heading=row.heading,
-        row_type=ROW_TYPES.number(row.row_type),
-        value_json=stored_json(row),
-    )
-
-
 def note_to_proto(view: NoteView) -> pb.Note:
     note, version = view.note, view.version
     message = pb.Note(
@@ -96,7 +78,7 @@ def note_to_proto(view: NoteView) -> pb.Note:
         created_at=timestamp(note.created_at),
         event_date=date_to_proto(version.event_date),
         state=NOTE_STATES.number(note.state),
-        rows=[row_to_proto(r) for r in view.rows],
+        rows_json=view.shown_rows_json,
         case_id=text_id(note.case_id),
         template_id=text_id(note.template_id),
         template_version_id=text_id(version.template_version_id),
@@ -140,7 +122,7 @@ def version_to_proto(view: VersionView) -> pb.NoteVersion:
         responsible_user_id=text_id(v.responsible_user_id),
         contact_type_id=text_id(v.contact_type_id),
         template_version_id=text_id(v.template_version_id),
-        rows=[row_to_proto(r) for r in view.rows],
+        rows_json=rows_as_json(view.rows),
         changes=[
             pb.RowChange(
                 position=c.position, heading=c.heading, before=to_value(c.before), after=to_value(c.after)

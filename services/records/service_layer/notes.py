@@ -5,6 +5,7 @@ writes the change and its access-log row in a short unit of work of its own, re-
 row lock: whatever happened between the two is caught there (the note's revision), never overwritten.
 """
 
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from services.common.auth import Caller
 from services.common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from services.records.adapters.clients import AuthzClient, IdentityClient
 from services.records.adapters.orm import Note, NoteLink, NoteRow, NoteVersion, Student
-from services.records.adapters.repository import NotePage, RecordsRepository
+from services.records.adapters.repository import NotePage, RecordsRepository, rows_as_json
 from services.records.domain.model import AccessAction, AccessOutcome
 from services.records.domain.notes import (
     ChainBreak,
@@ -67,12 +68,18 @@ class LinkView:
 
 @dataclass(frozen=True)
 class NoteView:
-    """A note as a reader sees it: the shown version (the latest signed one, or the draft) and its rows."""
+    """A note as a reader sees it: the shown version (the latest signed one, or the draft) and its rows, as
+    rows at hand or, on the read paths, as the JSON text PostgreSQL built (`rows_as_json` either way)."""
 
     note: Note
     version: NoteVersion
-    rows: list[NoteRow]
+    rows: list[NoteRow] = field(default_factory=list)
     links: list[LinkView] = field(default_factory=list)
+    rows_json: str | None = None
+
+    @property
+    def shown_rows_json(self) -> str:
+        return self.rows_json if self.rows_json is not None else rows_as_json(self.rows)
 
 
 @dataclass(frozen=True)
@@ -569,7 +576,7 @@ async def get_note(
             (n.id, n.current_version) for n in linked if n.id in readable
         ]
         versions = await repo.versions(keys)
-        rows = await repo.shown_rows_of(keys)
+        rows = await repo.shown_rows_json(keys)
         log(repo, caller, loaded.student, note, AccessAction.READ_NOTE, reason)
         await uow.commit()
     by_id = {n.id: n for n in linked}
@@ -577,17 +584,15 @@ async def get_note(
     for link in links:
         other = by_id[other_end(link, note_id)]
         visible = other.id in readable
-        first = rows.get((other.id, other.current_version), []) if visible else []
-        views.append(
-            LinkView(
-                other.id,
-                link.from_note_id == note_id,
-                other if visible else None,
-                first[0].heading if first else "",
-            )
-        )
+        heading = first_heading(rows[(other.id, other.current_version)]) if visible else ""
+        views.append(LinkView(other.id, link.from_note_id == note_id, other if visible else None, heading))
     key = (note.id, note.current_version)
-    return NoteView(note, versions[key], rows[key], views)
+    return NoteView(note, versions[key], links=views, rows_json=rows[key])
+
+
+def first_heading(rows_json: str) -> str:
+    rows = json.loads(rows_json)
+    return rows[0]["heading"] if rows else ""
 
 
 def other_end(link: NoteLink, note_id: uuid.UUID) -> uuid.UUID:
@@ -635,7 +640,7 @@ async def list_notes(
         visible = [current[note_id] for note_id in allowed if note_id in current]
         keys = [(note.id, note.current_version) for note in visible]
         versions = await repo.versions(keys)
-        rows = await repo.shown_rows_of(keys)
+        rows = await repo.shown_rows_json(keys)
         repo.append_to_access_log(
             access_entry(
                 caller,
@@ -648,7 +653,9 @@ async def list_notes(
             )
         )
         await uow.commit()
-    views = [NoteView(note, versions[key], rows[key]) for note, key in zip(visible, keys, strict=True)]
+    views = [
+        NoteView(note, versions[key], rows_json=rows[key]) for note, key in zip(visible, keys, strict=True)
+    ]
     return views, scanned[-1] if len(scanned) == page.limit else None
 
 

@@ -1,6 +1,7 @@
 """Records over gRPC: students, notes, authz per list, and the access log written with every read."""
 
 import asyncio
+import json
 
 import pytest
 from elevhalsa.records.v1 import records_pb2 as pb
@@ -66,7 +67,7 @@ async def test_a_nurse_writes_and_reads_notes_of_a_student_at_her_school(org, jo
     second = await write(org, journal, journal["alva"], "Vikt 29 kg")
     notes = await read(org, journal, journal["alva"])
     assert {n.id for n in notes} == {first.id, second.id}
-    assert {n.rows[0].value.string_value for n in notes} == {"Längd 132 cm", "Vikt 29 kg"}
+    assert {json.loads(n.rows_json)[0]["value"] for n in notes} == {"Längd 132 cm", "Vikt 29 kg"}
     assert all(n.author_id == journal["nurse"].id and n.state == pb.NOTE_STATE_DRAFT for n in notes)
 
 

@@ -34,7 +34,7 @@ from services.records.adapters.orm import (
     TemplateMenu,
     TemplateVersion,
 )
-from services.records.adapters.repository import NotePage
+from services.records.adapters.repository import NotePage, rows_as_json
 
 
 @dataclass
@@ -235,9 +235,9 @@ class FakeRepository:
             (v for v in self._visible(NoteVersion) if v.note_id == note_id), key=lambda v: v.version
         )
 
-    async def shown_rows_of(self, keys):
-        """As rows_of: the views turn a row's value into JSON text either way."""
-        return await self.rows_of(keys)
+    async def shown_rows_json(self, keys):
+        """The rows of each version as the JSON text PostgreSQL builds."""
+        return {key: rows_as_json(rows) for key, rows in (await self.rows_of(keys)).items()}
 
     async def rows_of(
         self, keys: Iterable[tuple[uuid.UUID, int]]

@@ -2,6 +2,7 @@
 allowed change commits with its log row and its event, signing builds the folder's hash chain, a stale revision is
 refused before anything is written, and no unit of work is open while authz or identity answers."""
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -583,7 +584,7 @@ async def test_a_folder_is_read_newest_event_first_page_by_page():
         scene.units, scene.doctor, scene.authz(), scene.student.id, scene.folder.id, NotePage(2, after), ""
     )
     assert [view.note.id for view in rest] == [written[0].id] and end is None
-    assert [view.rows[0].value for view in rest] == ["Mår bra"]
+    assert [json.loads(view.shown_rows_json)[0]["value"] for view in rest] == ["Mår bra"]
 
 
 @pytest.mark.parametrize("reading", [read, history], ids=["get_note", "history"])
