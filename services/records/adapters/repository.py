@@ -168,16 +168,52 @@ class RecordsRepository(TenantRepository):
     async def shown_rows_json(
         self, keys: Iterable[tuple[uuid.UUID, int]]
     ) -> dict[tuple[uuid.UUID, int], str]:
-        """The rows of each (note id, version) as one JSON array of `row_as_json` objects, built by PostgreSQL:
+        """The rows of each (note id, version) as one JSON array of `rows_as_json` objects, built by PostgreSQL:
         a page of a thousand rows costs records a hundred strings. One statement text for any number of notes."""
+        keys = list(keys)
+        t = NoteRow.__table__
+        query = select(t.c.note_id, t.c.version, self._rows_json(t)).where(
+            t.c.org_id == self.org_id, tuple_(t.c.note_id, t.c.version).in_(self._pairs(keys))
+        )
+        found = {
+            (note_id, version): text
+            for note_id, version, text in await self.session.execute(query.group_by(t.c.note_id, t.c.version))
+        }
+        return {key: found.get(key, "[]") for key in keys}
+
+    async def shown_versions(
+        self, keys: Iterable[tuple[uuid.UUID, int]]
+    ) -> dict[tuple[uuid.UUID, int], tuple[NoteVersion, str]]:
+        """Each (note id, version) found, with its rows as `shown_rows_json` gives them, in one statement."""
         keys = list(keys)
         if not keys:
             return {}
-        wanted = select(
+        t = NoteRow.__table__
+        rows = (
+            select(self._rows_json(t))
+            .where(
+                t.c.org_id == NoteVersion.org_id,
+                t.c.note_id == NoteVersion.note_id,
+                t.c.version == NoteVersion.version,
+            )
+            .scalar_subquery()
+        )
+        query = self.select_of(NoteVersion, NoteVersion, func.coalesce(rows, "[]")).where(
+            tuple_(NoteVersion.note_id, NoteVersion.version).in_(self._pairs(keys))
+        )
+        return {(v.note_id, v.version): (v, text) for v, text in await self.session.execute(query)}
+
+    @staticmethod
+    def _pairs(keys: list[tuple[uuid.UUID, int]]):
+        """(note id, version) pairs as two arrays, so the statement text is the same for any number of them."""
+        return select(
             func.unnest(literal([k[0] for k in keys], ARRAY(UUID(as_uuid=True)))),
             func.unnest(literal([k[1] for k in keys], ARRAY(Integer))),
         )
-        t = NoteRow.__table__
+
+    @staticmethod
+    def _rows_json(t):
+        """json_agg of the rows in order, as text (the shape of `rows_as_json`)."""
         row = func.json_build_object(
             "position",
             t.c.position,
@@ -190,13 +226,7 @@ class RecordsRepository(TenantRepository):
             "value",
             t.c.value,
         )
-        query = (
-            select(t.c.note_id, t.c.version, cast(func.json_agg(aggregate_order_by(row, t.c.position)), Text))
-            .where(t.c.org_id == self.org_id, tuple_(t.c.note_id, t.c.version).in_(wanted))
-            .group_by(t.c.note_id, t.c.version)
-        )
-        found = {(note_id, version): text for note_id, version, text in await self.session.execute(query)}
-        return {key: found.get(key, "[]") for key in keys}
+        return cast(func.json_agg(aggregate_order_by(row, t.c.position)), Text)
 
     async def add_note(self, note: Note, version: NoteVersion, rows: list[NoteRow]) -> None:
         """Stage a note, its first version and its rows (in that order: each references the one before)."""

@@ -73,9 +73,9 @@ class NoteView:
 
     note: Note
     version: NoteVersion
+    rows_json: str | None = None
     rows: list[NoteRow] = field(default_factory=list)
     links: list[LinkView] = field(default_factory=list)
-    rows_json: str | None = None
 
     @property
     def shown_rows_json(self) -> str:
@@ -277,7 +277,7 @@ async def write_note(
             ),
         )
         token = await uow.commit()
-    return NoteView(note, version, stored_rows), token
+    return NoteView(note, version, rows=stored_rows), token
 
 
 async def in_menus(units: UnitsOfWork, caller: Caller, template_id: uuid.UUID, menu_ids: list[str]) -> bool:
@@ -441,7 +441,7 @@ async def sign_note(
             ),
         )
         token = await uow.commit()
-    return NoteView(note, version, rows), token
+    return NoteView(note, version, rows=rows), token
 
 
 def content_of(note: Note, version: NoteVersion, rows: Sequence[NoteRow]) -> VersionContent:
@@ -553,7 +553,7 @@ async def shown(units: UnitsOfWork, caller: Caller, note: Note) -> NoteView:
         key = (note.id, note.current_version)
         version = (await repo.versions([key]))[key]
         rows = (await repo.rows_of([key]))[key]
-    return NoteView(note, version, rows)
+    return NoteView(note, version, rows=rows)
 
 
 async def get_note(
@@ -632,15 +632,13 @@ async def list_notes(
     decision = await authz.filter_notes(student.unit_id, folder_id, scanned, token)
     if not decision.folder_readable:
         await refuse(units, caller, student, folder_id, AccessAction.READ_NOTES, decision.reason)
-    allowed = [note.id for note in scanned if str(note.id) in decision.allowed]
+    allowed = [note for note in scanned if str(note.id) in decision.allowed]
     async with units() as uow:
         repo = repository(uow, caller)
-        # Read again: a note may have been signed, amended or deleted while authz answered.
-        current = {note.id: note for note in await repo.notes(allowed)}
-        visible = [current[note_id] for note_id in allowed if note_id in current]
-        keys = [(note.id, note.current_version) for note in visible]
-        versions = await repo.versions(keys)
-        rows = await repo.shown_rows_json(keys)
+        # The versions the page was scanned at: signed versions never change, and a draft deleted while authz
+        # answered is simply not found, so the page is the folder as it was a moment ago.
+        shown = await repo.shown_versions([(note.id, note.current_version) for note in allowed])
+        visible = [note for note in allowed if (note.id, note.current_version) in shown]
         repo.append_to_access_log(
             access_entry(
                 caller,
@@ -653,9 +651,7 @@ async def list_notes(
             )
         )
         await uow.commit()
-    views = [
-        NoteView(note, versions[key], rows_json=rows[key]) for note, key in zip(visible, keys, strict=True)
-    ]
+    views = [NoteView(note, *shown[(note.id, note.current_version)]) for note in visible]
     return views, scanned[-1] if len(scanned) == page.limit else None
 
 

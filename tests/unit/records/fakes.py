@@ -235,6 +235,12 @@ class FakeRepository:
             (v for v in self._visible(NoteVersion) if v.note_id == note_id), key=lambda v: v.version
         )
 
+    async def shown_versions(self, keys):
+        """The versions found, each with its rows as JSON text."""
+        versions = await self.versions(keys)
+        rows = await self.shown_rows_json(list(versions))
+        return {key: (version, rows[key]) for key, version in versions.items()}
+
     async def shown_rows_json(self, keys):
         """The rows of each version as the JSON text PostgreSQL builds."""
         return {key: rows_as_json(rows) for key, rows in (await self.rows_of(keys)).items()}
