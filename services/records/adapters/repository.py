@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Integer, Text, and_, cast, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Row
 
 from services.common.errors import NotFound
 from services.common.repository import TenantRepository
@@ -107,9 +108,12 @@ class RecordsRepository(TenantRepository):
     async def notes(self, note_ids: list[uuid.UUID]) -> list[Note]:
         return await self.all(self.select_of(Note).where(Note.id.in_(note_ids))) if note_ids else []
 
-    async def note_page(self, student_id: uuid.UUID, folder_id: uuid.UUID, page: NotePage) -> list[Note]:
-        """Up to `page.limit` notes of the folder after the cursor, newest event first, filtered."""
-        query = self.select_of(Note).where(Note.student_id == student_id, Note.folder_id == folder_id)
+    async def note_page(self, student_id: uuid.UUID, folder_id: uuid.UUID, page: NotePage) -> list[Row]:
+        """Up to `page.limit` notes of the folder after the cursor, newest event first, filtered; as plain rows
+        with the notes' columns (a page is read, never changed, and ORM objects would cost more than the query)."""
+        query = self.select_of(Note, Note.__table__).where(
+            Note.student_id == student_id, Note.folder_id == folder_id
+        )
         if page.after is not None:
             query = query.where(tuple_(Note.event_date, Note.created_at, Note.id) < tuple_(*page.after))
         if page.template_id is not None:
@@ -121,7 +125,7 @@ class RecordsRepository(TenantRepository):
         if page.state is not None:
             query = query.where(Note.state == page.state)
         order = (Note.event_date.desc(), Note.created_at.desc(), Note.id.desc())
-        return await self.all(query.order_by(*order).limit(page.limit))
+        return list(await self.session.execute(query.order_by(*order).limit(page.limit)))
 
     async def latest_signed_note(self, student_id: uuid.UUID, template_id: uuid.UUID) -> Note | None:
         """The student's most recent signed note written from the template, in any folder."""
@@ -183,8 +187,9 @@ class RecordsRepository(TenantRepository):
 
     async def shown_versions(
         self, keys: Iterable[tuple[uuid.UUID, int]]
-    ) -> dict[tuple[uuid.UUID, int], tuple[NoteVersion, str]]:
-        """Each (note id, version) found, with its rows as `shown_rows_json` gives them, in one statement."""
+    ) -> dict[tuple[uuid.UUID, int], tuple[Row, str]]:
+        """Each (note id, version) found, as a plain row with the version's columns, with its rows as
+        `shown_rows_json` gives them; one statement."""
         keys = list(keys)
         if not keys:
             return {}
@@ -198,10 +203,10 @@ class RecordsRepository(TenantRepository):
             )
             .scalar_subquery()
         )
-        query = self.select_of(NoteVersion, NoteVersion, func.coalesce(rows, "[]")).where(
-            tuple_(NoteVersion.note_id, NoteVersion.version).in_(self._pairs(keys))
-        )
-        return {(v.note_id, v.version): (v, text) for v, text in await self.session.execute(query)}
+        query = self.select_of(
+            NoteVersion, NoteVersion.__table__, func.coalesce(rows, "[]").label("rows_json")
+        ).where(tuple_(NoteVersion.note_id, NoteVersion.version).in_(self._pairs(keys)))
+        return {(v.note_id, v.version): (v, v.rows_json) for v in await self.session.execute(query)}
 
     @staticmethod
     def _pairs(keys: list[tuple[uuid.UUID, int]]):
