@@ -1,4 +1,4 @@
-"""Records' rules, free of I/O: personnummer, note rows, folders."""
+"""Records' rules, free of I/O: personnummer and the access log's kinds."""
 
 import re
 from datetime import date

@@ -30,7 +30,7 @@ from services.records.entrypoints.notes_mapping import (
     to_value,
     version_to_proto,
 )
-from services.records.service_layer import handlers, notes, school
+from services.records.service_layer import handlers, note_reads, notes, school
 from services.records.service_layer import templates as template_handlers
 from services.records.service_layer.school import PlacementView, StudentView
 
@@ -327,7 +327,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     async def ListNotes(self, request, context):
         student_id = parse_id(request.student_id, "student_id", "student")
         folder_id = parse_id(request.folder_id, "folder_id", "folder")
-        views, last = await notes.list_notes(
+        views, last = await note_reads.list_notes(
             self._units,
             current_caller(),
             self._authz,
@@ -342,7 +342,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
 
     async def GetNote(self, request, context):
         note_id = parse_id(request.note_id, "note_id", "note")
-        view = await notes.get_note(
+        view = await note_reads.get_note(
             self._units, current_caller(), self._authz, note_id, request.consistency_token
         )
         return pb.NoteResponse(note=note_to_proto(view))
@@ -396,7 +396,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
 
     async def GetNoteHistory(self, request, context):
         note_id = parse_id(request.note_id, "note_id", "note")
-        note, versions = await notes.note_history(
+        note, versions = await note_reads.note_history(
             self._units, current_caller(), self._authz, note_id, request.consistency_token
         )
         return pb.NoteHistory(
@@ -417,7 +417,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         return pb.NoteResponse(note=note_to_proto(view), consistency_token=token)
 
     async def VerifyFolder(self, request, context):
-        count, breaks = await notes.verify_folder(
+        count, breaks = await note_reads.verify_folder(
             self._units,
             current_caller(),
             self._authz,
@@ -435,7 +435,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         )
 
     async def ListWritableTemplates(self, request, context):
-        menus, any_template = await notes.writable_templates(
+        menus, any_template = await note_reads.writable_templates(
             self._units,
             current_caller(),
             self._authz,
@@ -446,7 +446,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         return pb.WritableTemplates(menus=[tm.menu_to_proto(m) for m in menus], any_template=any_template)
 
     async def PrefillNote(self, request, context):
-        prefilled = await notes.prefill_note(
+        prefilled = await note_reads.prefill_note(
             self._units,
             current_caller(),
             self._authz,

@@ -12,10 +12,10 @@ from services.common.convert import date_from_proto, date_to_proto, parse_uuid, 
 from services.common.enums import ProtoEnum
 from services.common.errors import InvalidArgument
 from services.common.structs import from_value, to_value
+from services.records.adapters.note_queries import NotePage, rows_as_json
 from services.records.adapters.orm import Note
-from services.records.adapters.repository import NotePage, rows_as_json
 from services.records.domain.notes import NoteState, RowInput
-from services.records.service_layer.notes import NoteInput, NoteView, VersionView
+from services.records.service_layer.note_access import NoteInput, NoteView, VersionView
 
 NOTE_STATES = ProtoEnum(pb.NoteState, NoteState)
 DEFAULT_PAGE = 50

@@ -19,6 +19,7 @@ from services.common import clock
 from services.common.auth import Caller, PermissionLevel
 from services.common.errors import NotFound
 from services.records.adapters.clients import NoteFilter, OrganisationSettings
+from services.records.adapters.note_queries import NotePage, rows_as_json
 from services.records.adapters.orm import (
     AccessLogEntry,
     AddressBookEntry,
@@ -34,7 +35,6 @@ from services.records.adapters.orm import (
     TemplateMenu,
     TemplateVersion,
 )
-from services.records.adapters.repository import NotePage, rows_as_json
 
 
 @dataclass

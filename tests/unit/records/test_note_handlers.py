@@ -13,6 +13,7 @@ import pytest
 
 from services.common.auth import Caller, PermissionLevel
 from services.common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied, PreconditionFailed
+from services.records.adapters.note_queries import NotePage
 from services.records.adapters.orm import (
     AccessLogEntry,
     AddressBookEntry,
@@ -28,11 +29,10 @@ from services.records.adapters.orm import (
     TemplateMenu,
     TemplateVersion,
 )
-from services.records.adapters.repository import NotePage
 from services.records.domain.notes import ChainBreak, RowInput
 from services.records.domain.rows import Prefill, RowType, TemplateRow, rows_to_json
-from services.records.service_layer import notes
-from services.records.service_layer.notes import NoteInput
+from services.records.service_layer import note_access, note_reads, notes
+from services.records.service_layer.note_access import NoteInput
 from tests.unit.records.fakes import ORG, FakeAuthz, FakeIdentity, FakeUnitsOfWork, Journal, caller, columns
 
 UNIT = uuid.UUID("00000000-0000-0000-0000-0000000000b1")
@@ -158,20 +158,20 @@ class Scene:
         )
         return view.note
 
-    async def sign(self, note: Note, *, by=None) -> notes.NoteView:
+    async def sign(self, note: Note, *, by=None) -> note_access.NoteView:
         view, _ = await notes.sign_note(self.units, by or self.nurse, self.authz(), note.id, None, "")
         return view
 
     async def signed(self, content: NoteInput | None = None, **where) -> Note:
         return (await self.sign(await self.write(content, **where))).note
 
-    async def amend(self, note: Note, content: NoteInput | None = None, *, by=None) -> notes.NoteView:
+    async def amend(self, note: Note, content: NoteInput | None = None, *, by=None) -> note_access.NoteView:
         view, _ = await notes.amend_note(
             self.units, by or self.doctor, self.authz(), FakeIdentity(self.units), note.id, content, None, ""
         )
         return view
 
-    async def edit(self, note: Note, content: NoteInput, *, by=None) -> notes.NoteView:
+    async def edit(self, note: Note, content: NoteInput, *, by=None) -> note_access.NoteView:
         view, _ = await notes.update_note(
             self.units, by or self.nurse, self.authz(), note.id, content, None, ""
         )
@@ -291,17 +291,17 @@ def amend(scene, note, authz, identity, expected=None):
 
 
 def read(scene, note, authz, identity, expected=None):
-    return notes.get_note(scene.units, scene.doctor, authz, note.id, "")
+    return note_reads.get_note(scene.units, scene.doctor, authz, note.id, "")
 
 
 def list_folder(scene, _, authz, identity, expected=None):
-    return notes.list_notes(
+    return note_reads.list_notes(
         scene.units, scene.doctor, authz, scene.student.id, scene.folder.id, NotePage(10), ""
     )
 
 
 def history(scene, note, authz, identity, expected=None):
-    return notes.note_history(scene.units, scene.doctor, authz, note.id, "")
+    return note_reads.note_history(scene.units, scene.doctor, authz, note.id, "")
 
 
 def link(scene, pair, authz, identity, expected=None):
@@ -310,11 +310,11 @@ def link(scene, pair, authz, identity, expected=None):
 
 
 def verify(scene, _, authz, identity, expected=None):
-    return notes.verify_folder(scene.units, scene.doctor, authz, scene.student.id, scene.folder.id, "")
+    return note_reads.verify_folder(scene.units, scene.doctor, authz, scene.student.id, scene.folder.id, "")
 
 
 def prefill(scene, template, authz, identity, expected=None):
-    return notes.prefill_note(
+    return note_reads.prefill_note(
         scene.units, scene.nurse, authz, scene.student.id, scene.folder.id, template.id, ""
     )
 
@@ -575,12 +575,12 @@ async def test_a_folder_page_never_holds_the_notes_authz_leaves_out():
 async def test_a_folder_is_read_newest_event_first_page_by_page():
     scene = Scene()
     written = [await scene.write(visit(day=date(2026, 11, day))) for day in (1, 3, 2)]
-    first, cursor = await notes.list_notes(
+    first, cursor = await note_reads.list_notes(
         scene.units, scene.doctor, scene.authz(), scene.student.id, scene.folder.id, NotePage(2), ""
     )
     assert [view.note.event_date.day for view in first] == [3, 2] and cursor.id == written[2].id
     after = (cursor.event_date, cursor.created_at, cursor.id)
-    rest, end = await notes.list_notes(
+    rest, end = await note_reads.list_notes(
         scene.units, scene.doctor, scene.authz(), scene.student.id, scene.folder.id, NotePage(2, after), ""
     )
     assert [view.note.id for view in rest] == [written[0].id] and end is None
@@ -607,14 +607,14 @@ async def test_a_linked_note_the_reader_may_not_read_is_shown_only_as_a_link():
     await notes.link_notes(scene.units, scene.nurse, scene.authz(), follow_up.id, first.id, "")
     authz = scene.authz()
     authz.hidden = {first.id}
-    view = await notes.get_note(scene.units, scene.doctor, authz, follow_up.id, "")
+    view = await note_reads.get_note(scene.units, scene.doctor, authz, follow_up.id, "")
     assert [(lv.note_id, lv.follows_up, lv.linked, lv.heading) for lv in view.links] == [
         (first.id, True, None, "")
     ]
-    readable = await notes.get_note(scene.units, scene.doctor, scene.authz(), follow_up.id, "")
+    readable = await note_reads.get_note(scene.units, scene.doctor, scene.authz(), follow_up.id, "")
     [summary] = readable.links
     assert (summary.linked.id, summary.heading) == (first.id, "Bedömning")
-    far_end = await notes.get_note(scene.units, scene.doctor, scene.authz(), first.id, "")
+    far_end = await note_reads.get_note(scene.units, scene.doctor, scene.authz(), first.id, "")
     assert [(lv.note_id, lv.follows_up) for lv in far_end.links] == [(follow_up.id, False)]
 
 
@@ -624,7 +624,7 @@ async def test_another_organisations_note_is_not_found_and_nothing_is_logged():
     stranger = Caller(str(uuid.uuid4()), str(uuid.uuid4()), PermissionLevel.ADMIN, "t")
     logged = len(scene.journal.access_log)
     with pytest.raises(NotFound) as missing:
-        await notes.get_note(scene.units, stranger, FakeAuthz(scene.units), note.id, "")
+        await note_reads.get_note(scene.units, stranger, FakeAuthz(scene.units), note.id, "")
     assert missing.value.field == "note_id" and scene.logged(since=logged) == []
 
 
