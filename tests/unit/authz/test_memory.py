@@ -318,3 +318,12 @@ def test_the_model_answers_as_folder_access_does_on_the_users_subject(crowded):
                 crowded.subject(ORG, ANNA), SCHOOL, folder, action, TODAY, crowded.org_units(ORG)
             )
             assert crowded.access(ORG, ANNA, SCHOOL, folder, action, TODAY) == expected
+
+
+def test_an_assignment_id_granted_again_in_another_organisation_leaves_the_first(model):
+    model.apply(user(OTHER_ORG, ANNA))
+    model.apply(grants=grant(NURSE, MEDICAL, org=OTHER_ORG))
+    model.apply(assignment("a-anna-nurse", OTHER_ORG, ANNA, NURSE, unit_id=OTHER_SCHOOL))
+    assert not reads(model)
+    model.apply(revoked("a-anna-nurse"))
+    assert not reads(model, unit_id=OTHER_SCHOOL, org=OTHER_ORG)

@@ -42,10 +42,10 @@ ASKED_UNITS = (*UNITS, "u-nowhere")  # u-nowhere belongs to no organisation
 ROLES = ("r0", "r1", "r2")
 FOLDERS = ("f0", "f1", "f2")
 USERS = ("p0", "p1", "p2")
-CASES = ("c0", "c1", "c2")
+CASES = ("c0", "c1")  # notes also lie in c2, a case nobody is a member of
 MENUS = (None, "m0", "m1")
 DAYS = (None, *(TODAY + timedelta(days=n) for n in (-2, -1, 0, 1, 2)))
-ASSIGNMENT_NUMBERS = range(10)  # per organisation: re-using a number overwrites that assignment
+ASSIGNMENT_NUMBERS = range(8)  # per organisation: re-using a number overwrites that assignment
 ACTIONS = {"read": Action.READ, "write": Action.WRITE, "sign": Action.SIGN}
 NOTES = [
     oracle.Note("n-outside-cases", None, True),
@@ -114,6 +114,15 @@ class Forget:
     source: str
 
 
+@dataclass(frozen=True)
+class Replay:
+    """Identity replays the organisation: the consumer forgets what identity built and gets the current
+    state again, without the assignments revoked meanwhile."""
+
+    org: str
+    revoked: frozenset[int]
+
+
 orgs = st.sampled_from(ORGS)
 mostly_true = st.sampled_from((True, True, True, False))
 days = st.sampled_from((None, None, None, *DAYS))  # open-ended most often, so that many assignments count
@@ -146,7 +155,9 @@ set_grants = st.builds(
 )
 add_units = st.builds(AddUnit, orgs, st.sampled_from(UNITS))
 memberships = st.builds(Membership, orgs, st.sampled_from(USERS), st.sampled_from(CASES), mostly_true)
+leaves = st.builds(Membership, orgs, st.sampled_from(USERS), st.sampled_from(CASES), st.just(False))
 forgets = st.builds(Forget, orgs, st.sampled_from(("identity", "records")))
+replays = st.builds(Replay, orgs, st.frozensets(st.sampled_from(ASSIGNMENT_NUMBERS), min_size=1))
 
 
 def grants_of(org: str):
@@ -176,17 +187,30 @@ def organisations(draw) -> list:
         steps += [AddUnit(org, unit) for unit in draw(st.sets(st.sampled_from(UNITS), min_size=1))]
         steps += [UserChange(org, user, draw(mostly_true), draw(mostly_true)) for user in USERS]
         steps += draw(grants_of(org))
-        steps += draw(st.lists(assigns_in(org), min_size=4, max_size=len(ASSIGNMENT_NUMBERS)))
+        steps += draw(st.lists(assigns_in(org), min_size=6, max_size=12))
         for user in USERS:
-            cases = draw(st.sets(st.sampled_from(CASES)))
+            cases = draw(st.sets(st.sampled_from(CASES), min_size=1))
             steps += [Membership(org, user, case, True) for case in sorted(cases)]
     return steps
 
 
-change_steps = st.one_of(revokes, set_grants, user_changes, assigns, memberships, add_units, forgets)
+# Revokes and leaving a case twice as often: they are what must take effect at once.
+change_steps = st.one_of(
+    revokes,
+    revokes,
+    leaves,
+    leaves,
+    set_grants,
+    user_changes,
+    assigns,
+    memberships,
+    add_units,
+    forgets,
+    replays,
+)
 histories = st.tuples(
     organisations(),
-    st.lists(st.lists(change_steps, min_size=1, max_size=4), min_size=1, max_size=4),
+    st.lists(st.lists(change_steps, min_size=1, max_size=5), min_size=1, max_size=5),
 )
 
 # --- feeding the model and the oracle the same history -----------------------------------------------------
@@ -273,6 +297,23 @@ def record(world: oracle.World, step) -> None:
             world.memberships = [m for m in world.memberships if m[0] != org]
 
 
+def replayed(world: oracle.World, replay: Replay) -> list:
+    """The organisation's identity facts as the replay sends them again."""
+    org = uid(replay.org)
+    facts = [AddUnit(replay.org, NAMES[unit]) for owner, unit in world.units if owner == org]
+    facts += [
+        UserChange(replay.org, NAMES[u.user], u.active, u.may_sign) for u in world.users if u.org == org
+    ]
+    for a in world.assignments:
+        number = int(NAMES[a.assignment].rsplit("-", 1)[1])
+        if a.org == org and number not in replay.revoked:
+            unit = NAMES[a.unit] if a.unit else None
+            facts.append(
+                Assign(replay.org, number, NAMES[a.user], NAMES[a.role], unit, a.valid_from, a.valid_to)
+            )
+    return facts
+
+
 def run(model: AuthzModel, world: oracle.World, batch) -> None:
     """One committed batch: events folded into Changes and applied with the grants; memberships and
     replays as they come."""
@@ -285,6 +326,15 @@ def run(model: AuthzModel, world: oracle.World, batch) -> None:
         grants.clear()
 
     for step in batch:
+        if isinstance(step, Replay):
+            flush()
+            resent = replayed(world, step)
+            record(world, Forget(step.org, "identity"))
+            model.forget(uid(step.org), "identity")
+            for fact in resent:
+                record(world, fact)
+            model.apply(fold([event_of(fact) for fact in resent]))
+            continue
         record(world, step)
         match step:
             case Forget():
