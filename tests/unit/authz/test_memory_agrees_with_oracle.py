@@ -394,6 +394,9 @@ def agree_for_user(model: AuthzModel, world: oracle.World, org: str, user: str) 
                     assert (verdict[0], verdict[2]) == (allowed, menus), readable(("check", asked, verdict))
                     explanation = model.explain(org, user, unit, folder, asked_action, TODAY, case)
                     assert explanation.allowed == allowed, readable(("explain", asked, explanation))
+                    assert explains_truly(world, asked, explanation), readable(
+                        ("explain", asked, explanation)
+                    )
                     items.append((unit, folder, asked_action, case))
                     verdicts.append(verdict)
                     Tally.decisions += 1
@@ -409,6 +412,37 @@ def agree_for_user(model: AuthzModel, world: oracle.World, org: str, user: str) 
     students = [(student, uid(unit)) for student, unit in STUDENTS]
     assert model.lookup_students(org, user, students, TODAY) == [s for s, unit in students if unit in seen]
     Tally.decisions += len(ASKED_UNITS) + len(students)
+
+
+def explains_truly(world: oracle.World, asked: tuple, explanation) -> bool:
+    """What explain names is so: the allowing assignment and grant, the missing assignment, the dates."""
+    org, user, unit, folder, action, case = asked
+    named = [a for a in world.assignments if a.assignment == explanation.assignment_id]
+    if explanation.allowed:
+        pairs = oracle.allowing(world, org, user, unit, folder, action, TODAY)
+        return any(
+            a.assignment == explanation.assignment_id
+            and (g.role, g.folder, g.access)
+            == (explanation.role_id, explanation.grant.folder_id, explanation.grant.access)
+            for a, g in pairs
+        )
+    if explanation.reason == "no assignment on the unit":
+        return not any(
+            a.org == org and a.user == user and oracle.on_unit(world, a, unit) for a in world.assignments
+        )
+    if explanation.reason.startswith("the assignment on the unit ended on "):
+        return (
+            len(named) == 1
+            and named[0].valid_to < TODAY
+            and explanation.reason.endswith(str(named[0].valid_to))
+        )
+    if explanation.reason.startswith("the assignment on the unit starts on "):
+        return (
+            len(named) == 1
+            and named[0].valid_from > TODAY
+            and explanation.reason.endswith(str(named[0].valid_from))
+        )
+    return True
 
 
 def agree_on_notes(model: AuthzModel, world: oracle.World, org: str, user: str, unit: str, folder: str):
