@@ -7,6 +7,7 @@ user who may sign notes. The grants that allow a write name the template menus t
 """
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -35,23 +36,29 @@ class Action(StrEnum):
         return self in (Action.WRITE, Action.SIGN)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the in-memory model holds one per assignment
 class AssignmentFact:
     role_id: str
     unit_id: str | None  # None: all units of the organisation
     valid_from: date | None
     valid_to: date | None
 
-    def covers(self, unit_id: str, day: date, org_units: frozenset[str]) -> bool:
-        """Valid on `day` and on the unit; an all-units assignment covers only the organisation's units."""
-        in_period = (self.valid_from is None or self.valid_from <= day) and (
+    def valid_on(self, day: date) -> bool:
+        """Within its period on `day`; both bounds are optional and inclusive."""
+        return (self.valid_from is None or self.valid_from <= day) and (
             self.valid_to is None or day <= self.valid_to
         )
-        on_unit = self.unit_id == unit_id if self.unit_id else unit_id in org_units
-        return in_period and on_unit
+
+    def on_unit(self, unit_id: str, org_units: AbstractSet[str]) -> bool:
+        """On the unit; an all-units assignment is on the organisation's units only."""
+        return self.unit_id == unit_id if self.unit_id else unit_id in org_units
+
+    def covers(self, unit_id: str, day: date, org_units: AbstractSet[str]) -> bool:
+        """Valid on `day` and on the unit; an all-units assignment covers only the organisation's units."""
+        return self.valid_on(day) and self.on_unit(unit_id, org_units)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GrantRule:
     role_id: str
     folder_id: str
