@@ -1,24 +1,22 @@
 """One trace follows a request across processes; clients cannot inject their own trace context."""
 
-import time
-
 import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from deploy.local.demo import personnummer_for
+from tests.support.waiting import until
 
 CLIENT_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
-def spans_of(collector, trace_id: str, until, timeout: float = 10.0):
-    """Wait for the exporters (batching every 100 ms) until the spans satisfy `until`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def spans_of(collector, trace_id: str, condition, timeout: float = 10.0):
+    """The trace's spans once they satisfy `condition` (the exporters batch every 100 ms)."""
+
+    def complete():
         spans = collector.in_trace(trace_id)
-        if until(spans):
-            return spans
-        time.sleep(0.1)
-    return collector.in_trace(trace_id)
+        return spans if condition(spans) else None
+
+    return until(complete, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

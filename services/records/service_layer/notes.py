@@ -145,7 +145,6 @@ async def write_note(
         author_id=uuid.UUID(caller.user_id),
         created_at=clock.utcnow(),
         template_id=template_id,
-        event_date=given.event_date or clock.today(),
         state=NoteState.DRAFT,
         current_version=1,
         latest_version=1,
@@ -153,6 +152,7 @@ async def write_note(
         visible_to_case_members=False,
     )
     version = new_version(note, 1, caller, template_version.id, given)
+    note.event_date = version.event_date  # one reading of the clock for both
     stored_rows = note_rows(note, 1, rows)
     async with units() as uow:
         repo = repository(uow, caller)
