@@ -73,7 +73,13 @@ def test_a_revoke_is_one_trace_from_the_gateway_through_the_outbox_to_the_authz_
 
     def complete(spans) -> bool:
         kinds = {(s.service, s.kind) for s in spans}
-        return {("identity", Span.SPAN_KIND_PRODUCER), ("authz", Span.SPAN_KIND_CONSUMER)} <= kinds
+        # Each process exports on its own schedule: wait for all three, the gateway's request span included.
+        wanted = {
+            ("gateway", Span.SPAN_KIND_SERVER),
+            ("identity", Span.SPAN_KIND_PRODUCER),
+            ("authz", Span.SPAN_KIND_CONSUMER),
+        }
+        return wanted <= kinds
 
     spans = spans_of(collector, trace_id, complete)
     published = [s for s in spans if s.kind == Span.SPAN_KIND_PRODUCER and s.service == "identity"]
