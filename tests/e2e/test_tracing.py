@@ -7,6 +7,7 @@ from deploy.local.demo import personnummer_for
 from tests.support.waiting import until
 
 CLIENT_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+FILTER_NOTES = "/elevhalsa.authz.v1.AuthzService/FilterNotes"
 
 
 def spans_of(collector, trace_id: str, condition, timeout: float = 10.0):
@@ -52,13 +53,17 @@ def test_a_journal_read_is_one_trace_through_gateway_records_authz_and_sql(api, 
     assert trace_id != CLIENT_TRACEPARENT.split("-")[1]
 
     def complete(spans) -> bool:
-        return any(s.service == "gateway" for s in spans) and all(
-            sql_spans(spans, svc) for svc in ("records", "authz")
+        # Each process exports on its own schedule, and a child span may arrive before its parent: wait for all.
+        servers = {(s.service, s.name) for s in spans if s.kind == Span.SPAN_KIND_SERVER}
+        return (
+            any(service == "gateway" for service, _ in servers)
+            and ("authz", FILTER_NOTES) in servers
+            and any(service == "records" for service, _ in servers)
+            and all(sql_spans(spans, svc) for svc in ("records", "authz"))
         )
 
     spans = spans_of(collector, trace_id, complete)
     assert complete(spans)
-    assert "/elevhalsa.authz.v1.AuthzService/FilterNotes" in {s.name for s in spans if s.service == "authz"}
     roots = [s for s in spans if not s.parent_span_id]
     assert len(roots) == 1 and roots[0].service == "gateway"
     assert not collector.in_trace(CLIENT_TRACEPARENT.split("-")[1])
