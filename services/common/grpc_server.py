@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 from services.common.auth import TokenVerifier, bearer_token, bind_caller, unbind_caller
 from services.common.callers import LiveCallers
 from services.common.errors import DomainError, Internal
-from services.common.grpc_errors import from_integrity_error, to_grpc_status
+from services.common.grpc_errors import ANSWERED, from_integrity_error, to_grpc_status
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,7 @@ async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> Non
         await context.abort(code, message)
     if isinstance(error, OperationalError | InterfaceError | ConnectionError):
         log.warning("database unavailable: %s", type(error).__name__)
+        context.set_trailing_metadata(ANSWERED)
         await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry")
     if isinstance(error, DataError):
         await context.abort(
