@@ -24,6 +24,9 @@ from services.common.events import is_replay_marker
 
 log = logging.getLogger(__name__)
 
+# Events of one (source, organisation) held for a missing predecessor; beyond this the gap is taken for lost
+# and the organisation is quarantined rather than memory filled.
+MAX_HELD = 10_000
 # A wait bounded by the caller's deadline gives up this much earlier, so that the caller hears why.
 DEADLINE_MARGIN_SECONDS = 0.1
 
@@ -109,7 +112,19 @@ class LiveModel:
             self._take(key, event, ready)
             self._release_held(key, ready)
         else:
-            self._held.setdefault(key, {})[revision] = event
+            held = self._held.setdefault(key, {})
+            held[revision] = event
+            if len(held) > MAX_HELD:
+                log.error(
+                    "organisation %s: %d %s events wait for revision %d, which never came; decisions for the "
+                    "organisation fail closed until it is rebuilt",
+                    key[1],
+                    len(held),
+                    source,
+                    position + 1,
+                )
+                del self._held[key]
+                self._untrusted.add(key)
 
     def _take(self, key: Key, event: Message, ready: list) -> None:
         ready.append(event)

@@ -12,7 +12,13 @@ from elevhalsa.identity.v1 import events_pb2 as identity_events
 
 from services.authz.domain.memory import AuthzModel
 from services.authz.domain.model import Action
-from services.authz.service_layer.live_model import LiveModel, ModelLoading, OrganisationQuarantined, Snapshot
+from services.authz.service_layer.live_model import (
+    MAX_HELD,
+    LiveModel,
+    ModelLoading,
+    OrganisationQuarantined,
+    Snapshot,
+)
 from services.common.clock import today
 from services.common.consistency import ConsistencyToken
 from services.common.errors import InvalidArgument, Unavailable
@@ -174,3 +180,11 @@ def test_a_lowered_grant_counts_from_its_revision(live, org):
     live.receive("authz", [org.grant(authz_pb2.ACCESS_NONE)])
     assert not org.reads(live)
     assert live.position("authz", org.id) == 2
+
+
+async def test_an_organisation_whose_missing_revision_never_comes_is_quarantined_not_held_forever(live, org):
+    lost = org.revisions["identity"] + 1
+    later = [org.stamp("identity", EventEnvelope(), lost + n) for n in range(1, MAX_HELD + 2)]
+    live.receive("identity", later)
+    with pytest.raises(OrganisationQuarantined):
+        await live.fresh(org.id, "")
