@@ -74,10 +74,11 @@ def _grant(rule: GrantRule | None) -> pb.Grant | None:
 
 
 def _period(fact: AssignmentFact | None) -> dict:
-    """The assignment's unit kind and dates, as fields of Seer and ExplainResponse."""
+    """The assignment's unit and dates, as fields of Seer and ExplainResponse."""
     if fact is None:
         return {}
     return {
+        "unit_id": fact.unit_id or "",
         "all_units": fact.unit_id is None,
         "valid_from": date_to_proto(fact.valid_from),
         "valid_to": date_to_proto(fact.valid_to),

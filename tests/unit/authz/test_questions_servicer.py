@@ -196,7 +196,8 @@ async def test_a_user_explains_their_own_access_by_the_assignment_and_grant_that
     reply = await ask(servicer.Explain, explain(), ANNA)
     assert (reply.allowed, reply.reason, reply.user_id) == (True, "granted", ANNA)
     assert (reply.assignment_id, reply.role_id, reply.grant.folder_id) == (ANNA_NURSE, NURSE, MEDICAL)
-    assert reply.grant.access == pb.ACCESS_READ_WRITE and not reply.all_units
+    assert reply.grant.access == pb.ACCESS_READ_WRITE
+    assert (reply.unit_id, reply.all_units) == (SCHOOL, False)
 
 
 async def test_an_administrator_explains_an_expired_assignment_by_its_end_date(servicer):
@@ -240,8 +241,8 @@ def who(unit_id=SCHOOL, folder_id=MEDICAL) -> pb.WhoCanSeeRequest:
 
 async def test_an_administrator_sees_who_can_read_with_the_assignment_that_lets_them(servicer):
     reply = await ask(servicer.WhoCanSee, who(), ADMIN, PermissionLevel.ADMIN)
-    seen = {(s.user_id, s.assignment_id, s.all_units) for s in reply.seers}
-    assert seen == {(ANNA, ANNA_NURSE, False), (BERIT, BERIT_EVERYWHERE, True)}
+    seen = {(s.user_id, s.assignment_id, s.unit_id, s.all_units) for s in reply.seers}
+    assert seen == {(ANNA, ANNA_NURSE, SCHOOL, False), (BERIT, BERIT_EVERYWHERE, "", True)}
     assert all(s.grant.access == pb.ACCESS_READ_WRITE for s in reply.seers)
 
 
