@@ -13,6 +13,7 @@ from services.common.enums import ProtoEnum
 from services.common.errors import InvalidArgument
 
 ACTIONS = ProtoEnum(pb.Action, Action)
+ACTION_OF = {ACTIONS.number(action): action for action in Action}  # the valid numbers, looked up per item
 MAX_ITEMS = 1_000  # checks of one CheckBatch, students of one LookupStudents: a page, not a table
 
 CheckInput = tuple[str, str | None, Action, str | None]  # (unit, folder, action, case)
@@ -36,29 +37,40 @@ def bounded(items: Sequence, field: str) -> None:
         )
 
 
-def check_input(message, at: str = "") -> CheckInput:
-    """A CheckItem's or a request's (unit, folder, action, case); `at` prefixes the field names."""
+def check_input(message, at: str = "", seen: dict[str, str] | None = None) -> CheckInput:
+    """A CheckItem's or a request's (unit, folder, action, case); `at` prefixes the field names, `seen` holds
+    ids already made canonical (a batch names the same few units and folders again and again)."""
+    seen = {} if seen is None else seen
     return (
-        canonical_id(message.unit_id, f"{at}unit_id"),
-        optional_id(message.folder_id, f"{at}folder_id"),
-        ACTIONS.to_domain(message.action, f"{at}action"),
-        optional_id(message.case_id, f"{at}case_id"),
+        _id(message.unit_id, f"{at}unit_id", seen),
+        _id(message.folder_id, f"{at}folder_id", seen) if message.folder_id else None,
+        ACTION_OF.get(message.action) or ACTIONS.to_domain(message.action, f"{at}action"),
+        _id(message.case_id, f"{at}case_id", seen) if message.case_id else None,
     )
+
+
+def _id(value: str, field: str, seen: dict[str, str]) -> str:
+    found = seen.get(value)
+    if found is None:
+        found = seen[value] = canonical_id(value, field)
+    return found
 
 
 def check_items(items: Sequence[pb.CheckItem]) -> list[CheckInput]:
     """The batch's items in order; a malformed one is named by its index."""
     bounded(items, "items")
-    return [check_input(item, f"items[{index}].") for index, item in enumerate(items)]
+    seen: dict[str, str] = {}
+    return [check_input(item, f"items[{index}].", seen) for index, item in enumerate(items)]
 
 
 def student_refs(students: Sequence[pb.StudentRef]) -> list[tuple[str, str]]:
     """(student id, unit id) pairs in order; a malformed one is named by its index."""
     bounded(students, "students")
+    units: dict[str, str] = {}
     return [
         (
             canonical_id(ref.student_id, f"students[{index}].student_id"),
-            canonical_id(ref.unit_id, f"students[{index}].unit_id"),
+            _id(ref.unit_id, f"students[{index}].unit_id", units),
         )
         for index, ref in enumerate(students)
     ]
