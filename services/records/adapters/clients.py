@@ -94,7 +94,7 @@ class AuthzClient:
     async def visible_units(self, token: str) -> VisibleUnits:
         """The units whose students the caller may see (one LookupStudents, asking for no student)."""
         request = authz_pb2.LookupStudentsRequest(consistency_token=token)
-        response = await call(self._stub.LookupStudents, request, timeout=self._timeout)
+        response = await ask_authz(self._stub.LookupStudents, request, timeout=self._timeout)
         return VisibleUnits(frozenset(response.unit_ids), response.all_units)
 
     async def who_can_see(
@@ -105,7 +105,7 @@ class AuthzClient:
         request = authz_pb2.WhoCanSeeRequest(
             unit_id=str(unit_id), folder_id=str(folder_id), consistency_token=token
         )
-        return await call(self._stub.WhoCanSee, request, timeout=self._timeout)
+        return await ask_authz(self._stub.WhoCanSee, request, timeout=self._timeout)
 
     async def explain(
         self,
@@ -124,7 +124,7 @@ class AuthzClient:
             action=ACTIONS[action],
             consistency_token=token,
         )
-        return await call(self._stub.Explain, request, timeout=self._timeout)
+        return await ask_authz(self._stub.Explain, request, timeout=self._timeout)
 
 
 class IdentityClient:
