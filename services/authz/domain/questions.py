@@ -118,7 +118,7 @@ def filter_notes(
     return folder, allowed_notes(folder, notes, org.member_case_ids(user_id))
 
 
-def _seen_units(org: OrgModel, user_id: str, today: date) -> tuple[set[str], bool]:
+def seen_units(org: OrgModel, user_id: str, today: date) -> tuple[set[str], bool]:
     """The units the user's valid, readable assignments name, and whether one of them is on all units."""
     user = org.users.get(user_id)
     named: set[str] = set()
@@ -140,7 +140,7 @@ def _reads_any_folder(org: OrgModel, fact: AssignmentFact) -> bool:
 
 def lookup_units(org: OrgModel, user_id: str, today: date) -> set[str]:
     """The units whose students the user may see: read access to any folder there."""
-    named, all_units = _seen_units(org, user_id, today)
+    named, all_units = seen_units(org, user_id, today)
     return named | org.units if all_units else named
 
 
@@ -148,7 +148,7 @@ def lookup_students(
     org: OrgModel, user_id: str, students: Iterable[tuple[str, str]], today: date
 ) -> list[str]:
     """The ids of the (student id, unit id) pairs the user may see, in the given order."""
-    named, all_units = _seen_units(org, user_id, today)
+    named, all_units = seen_units(org, user_id, today)
     return [
         student_id
         for student_id, unit_id in students
