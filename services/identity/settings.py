@@ -7,3 +7,6 @@ class IdentitySettings(BaseServiceSettings):
     # PEM of the Ed25519 private key that signs access tokens; only identity has it.
     auth_signing_key: str
     auth_token_ttl_seconds: int = 900
+    # Authz's address: asked whether an administrative action is allowed (the channel connects lazily, so
+    # identity starts, and logs users in, before authz does).
+    authz_addr: str
