@@ -156,11 +156,11 @@ def levels_after(
     """Every module's level after the changes; InvalidFields (422) for a change no organisation may make."""
     levels = module_levels(org)
     problems = []
-    for index, (module, level) in enumerate(changes):
+    for module, level in changes:
         fixed = FIXED_LEVELS.get(module)
         if fixed is not None and level is not fixed:
             message = f"the {module} module stays at {fixed}: administrators must keep the right to undo"
-            problems.append(FieldProblem(f"levels[{index}].level", message, "fixed_level"))
+            problems.append(FieldProblem(f"levels.{module}", message, "fixed_level"))
         levels[module] = level
     if problems:
         raise InvalidFields(problems)

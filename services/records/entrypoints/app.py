@@ -2,6 +2,7 @@
 
 from elevhalsa.records.v1 import records_pb2_grpc
 
+from services.common.admin_rights import AdminRights
 from services.common.authz_callers import AuthzCallers
 from services.common.grpc_client import LARGE_MESSAGE_BYTES, open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
@@ -21,7 +22,10 @@ async def build_runtime(settings: RecordsSettings) -> ServiceRuntime:
     identity_channel = open_channel(settings.identity_addr)
     timeout = settings.grpc_call_timeout_seconds
     servicer = RecordsServicer(
-        ctx, AuthzClient(authz_channel, timeout), IdentityClient(identity_channel, timeout)
+        ctx,
+        AuthzClient(authz_channel, timeout),
+        IdentityClient(identity_channel, timeout),
+        AdminRights(authz_channel, timeout),
     )
     server, health = create_server(
         verifier=ctx.verifier,

@@ -178,7 +178,7 @@ def test_module_levels_may_not_go_below_admin_and_nothing_else_changes_with_the_
     org = organisation().org(ORG)
     with pytest.raises(InvalidFields) as refused:
         levels_after(org, [(Module.STUDENTS, ADMIN), (Module.MODULE_LEVELS, SUBADMIN)])
-    assert refused.value.problems[0].field == "levels[1].level"
+    assert refused.value.problems[0].field == "levels.module_levels"
     assert module_levels(org)[Module.STUDENTS] is SUBADMIN
 
 
