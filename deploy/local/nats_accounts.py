@@ -18,6 +18,8 @@ ADMIN = "admin"  # every right: operators' tools and the test harness, never a s
 PUBLISHERS = ("identity", "records", "imports", "authz")
 # Consumer → the services whose streams it reads, with a durable consumer named after itself.
 CONSUMES = {"authz": ("identity", "records")}
+# Follower → the services whose streams each of its replicas reads through a short-lived consumer of its own.
+FOLLOWS = {"authz": ("identity", "records", "authz")}
 SERVICES = PUBLISHERS
 
 
@@ -32,6 +34,8 @@ def permissions(service: str) -> Permissions:
     publish = list(publishing(service)) if service in PUBLISHERS else []
     for source in CONSUMES.get(service, ()):
         publish += consuming(service, source)
+    for source in FOLLOWS.get(service, ()):
+        publish += following(source)
     return Permissions(tuple(dict.fromkeys(publish)), (f"{inbox_prefix(service)}.>",))
 
 
@@ -52,6 +56,19 @@ def consuming(service: str, source: str) -> list[str]:
         f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.>",
         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
         f"$JS.ACK.{stream}.{durable}.>",
+    ]
+
+
+def following(source: str) -> list[str]:
+    """Reading a whole stream through consumers the server names (one per replica, removed when idle).
+
+    NATS cannot limit a generated name, so these rights cover any consumer of the stream; a follower reads
+    every event of it anyway, and acks nothing."""
+    stream = StreamSpec(source).name
+    return [
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.*.>",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*",
     ]
 
 

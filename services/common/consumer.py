@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from elevhalsa.common.v1.envelope_pb2 import EventEnvelope
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.db import KitTables
 from services.common.events import StreamSpec, ensure_stream, is_replay_marker, source_of
 from services.common.sequencing import Conflict, Sequenced, key_of, sequence
-from services.common.telemetry import message_span
+from services.common.telemetry import count, message_span
 from services.common.waiting import until_set, wait_or_stop
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,10 @@ tracer = trace.get_tracer(__name__)
 Projection = Callable[[AsyncSession, list[Message]], Awaitable[None]]
 # Forgets what the projection built from one source for one organisation, before a replay rebuilds it.
 Reset = Callable[[AsyncSession, str, str], Awaitable[None]]
-# Called after commit with {(source, org_id): revision} of what the batch applied.
-AppliedCallback = Callable[[dict[tuple[str, str], int]], None]
+# Whether an event can be projected; one that cannot quarantines its organisation instead of the batch failing.
+WellFormed = Callable[[Message], bool]
+# Called right after a commit that quarantined organisations, with their (source, org_id).
+QuarantineCallback = Callable[[set[tuple[str, str]]], None]
 
 FETCH_TIMEOUT_SECONDS = 1.0
 # A short ack wait, so that the batch of a consumer that died is delivered again within seconds; a live
@@ -57,7 +59,8 @@ class EventConsumer:
         reset: Reset,
         sessions: async_sessionmaker[AsyncSession],
         kit: KitTables,
-        on_applied: AppliedCallback | None = None,
+        well_formed: WellFormed | None = None,
+        on_quarantined: QuarantineCallback | None = None,
         batch_size: int = 500,
         connected: asyncio.Event | None = None,
     ):
@@ -69,7 +72,8 @@ class EventConsumer:
         self._reset = reset
         self._sessions = sessions
         self._kit = kit
-        self._on_applied = on_applied
+        self._well_formed = well_formed
+        self._on_quarantined = on_quarantined
         self._batch_size = batch_size
         self._connected = connected
 
@@ -127,8 +131,6 @@ class EventConsumer:
         deferred = {id(message) for message in outcome.deferred}
         await settle([m for m in messages if id(m) not in deferred], "ack")
         await settle(outcome.deferred, "nak", delay=DEFERRED_REDELIVERY_SECONDS)
-        if self._on_applied and outcome.positions:
-            self._on_applied(outcome.positions)
 
     async def _retry_until_applied(self, messages: list, stop: asyncio.Event) -> "BatchOutcome | None":
         """The batch's outcome, or None if stopped first."""
@@ -149,16 +151,23 @@ class EventConsumer:
         """Apply a batch in one transaction: per organisation, only the next revision, in order."""
         if not messages:
             return BatchOutcome({}, [])
-        events = [(message, self._decode(message)) for message in messages]
+        events = [(m, e) for m in messages if (e := self._decode(m)) is not None]
+        if not events:
+            return BatchOutcome({}, [])
+        malformed = self._malformed(events)
         async with self._sessions() as session, session.begin():
             keys = {key_of(m, e) for m, e in events}
             current = await self._lock_positions(session, keys)
+            quarantined = await self._quarantined(session, keys)
             plan = sequence(
                 events,
                 current,
                 known=await self._in_inbox(session, events),
-                quarantined=await self._quarantined(session, keys),
+                quarantined=quarantined | set(malformed),
             )
+            for key, conflict in malformed.items():
+                if key not in quarantined:
+                    plan.quarantine.setdefault(key, conflict)
             self._warn_about(plan)
             await self._record_in_inbox(session, plan.in_order + plan.dropped)
             await self._apply_in_order(session, plan.in_order)
@@ -167,6 +176,11 @@ class EventConsumer:
             await self._write_positions(session, moved)
         for conflict in plan.conflicts:
             alert(conflict)
+        for conflict in malformed.values():
+            alert(conflict, malformed=True)
+        quarantined = {key for key, conflict in plan.quarantine.items() if conflict is not None}
+        if quarantined and self._on_quarantined:
+            self._on_quarantined(quarantined)
         return BatchOutcome(moved, [m for m, _ in plan.deferred])
 
     def _warn_about(self, plan: "Sequenced") -> None:
@@ -182,6 +196,7 @@ class EventConsumer:
             )
         for message, event in plan.in_order:
             if isinstance(event, EventEnvelope):
+                count("consumer.events_unknown", consumer=self._durable, subject=message.subject)
                 log.warning(
                     "consumer %s skips an event of unknown type %s (organisation %s, revision %d)",
                     self._durable,
@@ -210,9 +225,29 @@ class EventConsumer:
                 pending.append((message, event))
         await self._project(session, pending)
 
-    def _decode(self, message) -> Message:
-        """The event; one of an unknown type as its envelope, so that its revision still counts."""
-        return self._event_types.get(message.subject, EventEnvelope).FromString(message.data)
+    def _decode(self, message) -> Message | None:
+        """The event; one of an unknown type as its envelope, so that its revision still counts; None for
+        bytes that are no event (they name no organisation, so nothing can wait for them)."""
+        try:
+            return self._event_types.get(message.subject, EventEnvelope).FromString(message.data)
+        except DecodeError:
+            count("consumer.events_undecodable", consumer=self._durable, subject=message.subject)
+            log.error("consumer %s skips an undecodable %s message", self._durable, message.subject)
+            return None
+
+    def _malformed(self, events: list) -> dict[tuple[str, str], Conflict]:
+        """Per (source, org), the first event of the batch that cannot be projected."""
+        if self._well_formed is None:
+            return {}
+        found = {}
+        for message, event in events:
+            if isinstance(event, EventEnvelope) or is_replay_marker(event) or self._well_formed(event):
+                continue
+            found.setdefault(
+                key_of(message, event),
+                Conflict(key_of(message, event), event.meta.revision, None, event.meta.event_id),
+            )
+        return found
 
     async def _project(self, session: AsyncSession, fresh: list) -> None:
         """One consumer span per event, in the trace of the request that caused it; then the batch's effect,
@@ -327,9 +362,22 @@ class BatchOutcome:
     deferred: list  # messages that must wait for earlier revisions
 
 
-def alert(conflict: Conflict) -> None:
+def alert(conflict: Conflict, malformed: bool = False) -> None:
     """Tell the operator which organisation is quarantined and how to rebuild it."""
     source, org_id = conflict.key
+    if malformed:
+        log.error(
+            "MALFORMED EVENT: organisation %s received a %s event (%s) at revision %d that cannot be applied. "
+            "Answers for the organisation fail closed until it is rebuilt; run: python -m services.%s "
+            "replay-org %s",
+            org_id,
+            source,
+            conflict.seen_event_id,
+            conflict.revision,
+            source,
+            org_id,
+        )
+        return
     log.error(
         "EVENT CONFLICT: organisation %s received a different %s event (%s) at revision %d, which was "
         "already applied (event %s). It may be forged, or %s's revisions were reused after a restore. "

@@ -4,7 +4,7 @@ import logging
 import os
 import sys
 
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -20,8 +20,32 @@ def setup_telemetry(service_name: str, log_level: str = "INFO") -> TracerProvide
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+    setup_metrics(provider.resource)
     configure_logging(log_level)
     return provider
+
+
+def setup_metrics(resource: Resource) -> None:
+    """Export counters over OTLP when OTEL_METRICS_EXPORTER=otlp; otherwise they are counted nowhere."""
+    if os.environ.get("OTEL_METRICS_EXPORTER", "none").strip().lower() != "otlp":
+        return
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    reader = PeriodicExportingMetricReader(OTLPMetricExporter())
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
+
+
+_counters: dict[str, metrics.Counter] = {}
+
+
+def count(name: str, **attributes: str) -> None:
+    """Add one to a counter, e.g. of events a consumer skipped."""
+    counter = _counters.get(name)
+    if counter is None:
+        counter = _counters[name] = metrics.get_meter("elevhalsa").create_counter(name)
+    counter.add(1, attributes)
 
 
 def exporter_from_env() -> SpanExporter | None:

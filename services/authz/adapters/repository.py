@@ -1,79 +1,13 @@
-"""Authz queries: the facts about a user that decisions need, and grants."""
+"""Authz's own facts of one organisation: grants, module levels and subadmin scopes."""
 
 import uuid
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.authz.adapters.orm import (
-    Grant,
-    KnownFolder,
-    KnownRole,
-    KnownTemplateMenu,
-    ManageableRole,
-    ModuleLevelRow,
-)
-from services.authz.domain.model import Access, AssignmentFact, GrantRule, Restriction, Subject
-from services.common.errors import Unavailable
+from services.authz.adapters.orm import Grant, ManageableRole, ModuleLevelRow
+from services.authz.domain.model import Access, GrantRule, Restriction
 from services.common.repository import TenantRepository
-
-# One round trip for everything a decision needs: whether the organisation's read model is trusted, whether
-# the asked-about unit is the organisation's (for all-units assignments), the user, their assignments, and
-# the grants of those roles. The first two come in every row, also when the user is unknown.
-SUBJECT_QUERY = text(
-    """
-    SELECT k.quarantined, k.unit_known, u.active, u.may_sign_notes,
-           a.role_id, a.unit_id, a.valid_from, a.valid_to,
-           g.folder_id, g.access, g.restriction, g.template_menu_id
-    FROM (
-        SELECT EXISTS (SELECT 1 FROM authz.quarantine q WHERE q.org_id = :org) AS quarantined,
-               EXISTS (SELECT 1 FROM authz.units n WHERE n.org_id = :org AND n.unit_id = :unit) AS unit_known
-    ) k
-    LEFT JOIN authz.users u ON u.org_id = :org AND u.user_id = :user
-    LEFT JOIN authz.assignments a ON a.org_id = u.org_id AND a.user_id = u.user_id
-    LEFT JOIN authz.grants g ON g.org_id = a.org_id AND g.role_id = a.role_id
-    """
-)
-
-
-class OrganisationQuarantined(Unavailable):
-    """The organisation's read model received events that contradict it: no answer until it is rebuilt."""
-
-    def __init__(self):
-        super().__init__(
-            "authorization data of this organisation is being repaired; no decisions until it is rebuilt"
-        )
-
-
-async def load_subject(
-    conn: AsyncConnection, org_id: uuid.UUID, user_id: uuid.UUID, unit_id: uuid.UUID
-) -> tuple[Subject, frozenset[str]]:
-    """The user's facts, and the asked-about unit if it belongs to the organisation.
-
-    Raises OrganisationQuarantined rather than decide from a read model that cannot be trusted."""
-    rows = (await conn.execute(SUBJECT_QUERY, {"org": org_id, "user": user_id, "unit": unit_id})).all()
-    if rows[0].quarantined:
-        raise OrganisationQuarantined()
-    org_units = frozenset({str(unit_id)}) if rows[0].unit_known else frozenset()
-    if not rows[0].active:
-        return Subject(active=False, assignments=(), grants={}), org_units
-    assignments, grants = set(), {}
-    for row in rows:
-        if row.role_id is None:
-            continue
-        unit = str(row.unit_id) if row.unit_id else None
-        assignments.add(AssignmentFact(str(row.role_id), unit, row.valid_from, row.valid_to))
-        if row.folder_id is not None:
-            rule = grant_rule(row)
-            grants[(rule.role_id, rule.folder_id)] = rule
-    subject = Subject(
-        active=True,
-        assignments=tuple(assignments),
-        grants=grants,
-        may_sign_notes=rows[0].may_sign_notes,
-    )
-    return subject, org_units
 
 
 def grant_rule(row) -> GrantRule:
@@ -88,25 +22,7 @@ def grant_rule(row) -> GrantRule:
 
 
 class AuthzRepository(TenantRepository):
-    """Grants and the read model's ids, of one organisation."""
-
-    async def role_known(self, role_id: uuid.UUID) -> bool:
-        return (
-            await self.session.scalar(
-                self.select_of(KnownRole, KnownRole.role_id).where(KnownRole.role_id == role_id)
-            )
-            is not None
-        )
-
-    async def folder_known(self, folder_id: uuid.UUID) -> bool:
-        query = self.select_of(KnownFolder, KnownFolder.folder_id).where(KnownFolder.folder_id == folder_id)
-        return await self.session.scalar(query) is not None
-
-    async def template_menu_known(self, menu_id: uuid.UUID) -> bool:
-        query = self.select_of(KnownTemplateMenu, KnownTemplateMenu.menu_id).where(
-            KnownTemplateMenu.menu_id == menu_id
-        )
-        return await self.session.scalar(query) is not None
+    """Grants, module levels and subadmin scopes of one organisation."""
 
     async def upsert_grant(self, rule: GrantRule) -> None:
         values = {

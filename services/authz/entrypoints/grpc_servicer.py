@@ -3,11 +3,10 @@
 from elevhalsa.authz.v1 import authz_pb2 as pb
 from elevhalsa.authz.v1 import authz_pb2_grpc
 
-from services.authz.adapters.callers import ReadModelCallers
 from services.authz.domain.model import Action, GrantRule, NoteFact, Restriction
 from services.authz.service_layer import grants
 from services.authz.service_layer.decisions import Decisions, Resource
-from services.authz.service_layer.freshness import FreshnessGate
+from services.authz.service_layer.live_model import LiveModel
 from services.common.auth import current_caller
 from services.common.convert import optional_uuid, parse_uuid
 from services.common.enums import ProtoEnum
@@ -27,17 +26,10 @@ def optional_id(value: str, field: str) -> str | None:
 
 
 class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
-    def __init__(
-        self,
-        ctx: ServiceContext,
-        decisions: Decisions,
-        freshness: FreshnessGate,
-        callers: ReadModelCallers,
-    ):
+    def __init__(self, ctx: ServiceContext, live: LiveModel, decisions: Decisions):
         self._ctx = ctx
+        self._live = live
         self._decisions = decisions
-        self._freshness = freshness
-        self._callers = callers
 
     async def SetGrant(self, request, context):
         rule = GrantRule(
@@ -49,10 +41,10 @@ class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
             ),
             template_menu_id=optional_id(request.grant.template_menu_id, "template_menu_id"),
         )
+        caller = current_caller()
+        org = await self._live.fresh(caller.org_id, request.consistency_token, context.time_remaining())
         async with self._ctx.unit_of_work() as uow:
-            token = await grants.set_grant(
-                uow, current_caller(), rule, self._freshness, request.consistency_token
-            )
+            token = await grants.set_grant(uow, caller, rule, org)
         return pb.SetGrantResponse(grant=grants.grant_to_proto(rule), consistency_token=token)
 
     async def ListGrants(self, request, context):
@@ -86,7 +78,7 @@ class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
         )
 
     async def ResolveCaller(self, request, context):
-        active, level = await self._callers.state(
+        active, level = await self._decisions.state(
             current_caller(), request.consistency_token, context.time_remaining()
         )
         return pb.ResolveCallerResponse(permission_level=level, active=active)

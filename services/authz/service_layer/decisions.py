@@ -1,23 +1,16 @@
-"""Check and FilterNotes: load the caller's facts once, decide in memory."""
+"""Check, FilterNotes and the caller's live state: answered from the live model, at least as fresh as the
+request's consistency token."""
 
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from services.authz.adapters.repository import load_subject
-from services.authz.domain.model import (
-    Action,
-    FolderAccess,
-    NoteFact,
-    allowed_notes,
-    case_write_allowed,
-    folder_access,
-)
-from services.authz.service_layer.freshness import FreshnessGate
+from services.authz.domain import questions
+from services.authz.domain.model import Action, FolderAccess, NoteFact
+from services.authz.domain.questions import Verdict
+from services.authz.service_layer.live_model import LiveModel
 from services.common.auth import Caller
+from services.common.callers import caller_key, with_live_state
 from services.common.clock import today
-from services.common.consistency import required_token
 
 
 @dataclass(frozen=True)
@@ -26,37 +19,59 @@ class Resource:
     folder_id: uuid.UUID | None
     case_id: str | None = None
 
+    @property
+    def folder(self) -> str | None:
+        return str(self.folder_id) if self.folder_id else None
+
+
+def ids_of(caller: Caller) -> tuple[str, str]:
+    """(org id, user id) as the model keys them: canonical UUID strings."""
+    org_id, user_id = caller_key(caller)
+    return str(org_id), str(user_id)
+
 
 class Decisions:
-    """Decides from the read model; `reads` is an engine in autocommit mode, so a decision costs one round trip."""
+    """Every answer comes from memory; only waiting for a consistency token can take time."""
 
-    def __init__(self, reads: AsyncEngine, freshness: FreshnessGate):
-        self._reads = reads
-        self._freshness = freshness
-
-    async def _access(self, caller: Caller, resource: Resource, action: Action, token: str, deadline):
-        await self._freshness.wait_for(required_token(token, caller.org_id), deadline)
-        async with self._reads.connect() as conn:
-            subject, org_units = await load_subject(
-                conn, uuid.UUID(caller.org_id), uuid.UUID(caller.user_id), resource.unit_id
-            )
-        folder = str(resource.folder_id) if resource.folder_id else None
-        return subject, folder_access(subject, str(resource.unit_id), folder, action, today(), org_units)
+    def __init__(self, live: LiveModel, unknown_user_wait: float):
+        self._live = live
+        self._unknown_user_wait = unknown_user_wait
 
     async def check(
-        self, caller: Caller, resource: Resource, action: Action, token: str, deadline=None
-    ) -> tuple[bool, str, tuple[str, ...]]:
+        self, caller: Caller, resource: Resource, action: Action, token: str, deadline: float | None = None
+    ) -> Verdict:
         """(allowed, reason, template menu ids) for one action; a refusal names no menu."""
-        subject, access = await self._access(caller, resource, action, token, deadline)
-        if not access.allowed:
-            return False, access.reason, ()
-        if action.writes and not case_write_allowed(access, resource.case_id, subject.member_case_ids):
-            return False, "the grant only allows writing in cases the user is a member of", ()
-        return True, access.reason, access.template_menu_ids
+        org_id, user_id = ids_of(caller)
+        org = await self._live.fresh(org_id, token, deadline)
+        return questions.check(
+            org, user_id, str(resource.unit_id), resource.folder, action, today(), resource.case_id
+        )
 
     async def filter_notes(
-        self, caller: Caller, resource: Resource, notes: list[NoteFact], token: str, deadline=None
+        self,
+        caller: Caller,
+        resource: Resource,
+        notes: list[NoteFact],
+        token: str,
+        deadline: float | None = None,
     ) -> tuple[FolderAccess, list[str]]:
         """The folder access and the ids of the notes the caller may read."""
-        subject, access = await self._access(caller, resource, Action.READ, token, deadline)
-        return access, allowed_notes(access, notes, subject.member_case_ids)
+        org_id, user_id = ids_of(caller)
+        org = await self._live.fresh(org_id, token, deadline)
+        return questions.filter_notes(org, user_id, str(resource.unit_id), resource.folder, notes, today())
+
+    async def state(self, caller: Caller, token: str = "", deadline: float | None = None) -> tuple[bool, str]:
+        """(active, permission level) of the caller. A user the model does not know is waited for, then the
+        call fails as unavailable: identity signed their token, so the model is behind (users are deactivated,
+        never deleted), and "no" must not read as "not a user"."""
+        org_id, user_id = ids_of(caller)
+        await self._live.fresh(org_id, token, deadline)
+        wait = self._unknown_user_wait if deadline is None else min(self._unknown_user_wait, deadline)
+        await self._live.until_known(org_id, user_id, wait)
+        user = self._live.model.user(org_id, user_id)
+        return user.active, user.permission_level
+
+    async def live(self, caller: Caller, consistency_token: str = "") -> Caller:
+        """The caller at their current level (services.common.callers.LiveCallers); Unauthenticated if
+        inactive."""
+        return with_live_state(caller, *await self.state(caller, consistency_token))

@@ -1,15 +1,12 @@
 """Role × folder grants, with the template menu the role writes with there: set by administrators, checked
-against the read model for unknown ids."""
-
-import uuid
+against the live model for unknown ids."""
 
 from elevhalsa.authz.v1 import authz_pb2, events_pb2
 
 from services.authz.adapters.repository import AuthzRepository
+from services.authz.domain.memory import OrgModel
 from services.authz.domain.model import Access, GrantRule, Restriction
-from services.authz.service_layer.freshness import FreshnessGate
 from services.common.auth import Caller, PermissionLevel
-from services.common.consistency import required_token
 from services.common.enums import ProtoEnum
 from services.common.errors import NotFound
 from services.common.uow import UnitOfWork
@@ -18,19 +15,18 @@ ACCESS = ProtoEnum(authz_pb2.Access, Access)
 RESTRICTION = ProtoEnum(authz_pb2.Restriction, Restriction)
 
 
-async def set_grant(
-    uow: UnitOfWork, caller: Caller, rule: GrantRule, freshness: FreshnessGate, token: str
-) -> str:
-    """Store the grant; returns a consistency token. Ids of other organisations are not found."""
+async def set_grant(uow: UnitOfWork, caller: Caller, rule: GrantRule, org: OrgModel) -> str:
+    """Store the grant; returns a consistency token. `org` is the live model of the caller's organisation, at
+    least as fresh as the request's token, so that a just-created role or folder is known; ids of other
+    organisations are not found."""
     caller.require_level(PermissionLevel.ADMIN)
-    await freshness.wait_for(required_token(token, caller.org_id))
-    repo: AuthzRepository = uow.repository(caller.org_id)
-    if not await repo.role_known(uuid.UUID(rule.role_id)):
+    if rule.role_id not in org.roles:
         raise NotFound("user role not found", field="role_id")
-    if not await repo.folder_known(uuid.UUID(rule.folder_id)):
+    if rule.folder_id not in org.folders:
         raise NotFound("folder not found", field="folder_id")
-    if rule.template_menu_id and not await repo.template_menu_known(uuid.UUID(rule.template_menu_id)):
+    if rule.template_menu_id and rule.template_menu_id not in org.template_menus:
         raise NotFound("template menu not found", field="template_menu_id")
+    repo: AuthzRepository = uow.repository(caller.org_id)
     await repo.upsert_grant(rule)
     uow.publish(caller.org_id, events_pb2.GrantChanged(grant=grant_to_proto(rule)))
     return await uow.commit()

@@ -69,6 +69,51 @@ async def test_an_unknown_event_type_is_recorded_and_skipped_and_later_events_st
         ]
 
 
+async def test_a_malformed_event_quarantines_only_its_organisation_and_undecodable_bytes_are_skipped(
+    engine, js, stream, caplog
+):
+    bad_org, good_org = str(uuid.uuid4()), str(uuid.uuid4())
+    await ensure_stream(js, stream)
+    subject = f"elevhalsa.{stream.source}.v1.UserRoleCreated"
+    malformed = stamped(events_pb2.UserRoleCreated(role_id="not-a-uuid"), bad_org, 1)
+    good = [stamped(events_pb2.UserRoleCreated(role_id=str(uuid.uuid4())), good_org, r) for r in (1, 2)]
+    await js.publish(subject, b"\xff\xff no event at all")
+    await js.publish(subject, malformed.SerializeToString())
+    await js.publish(
+        subject,
+        stamped(events_pb2.UserRoleCreated(role_id=str(uuid.uuid4())), bad_org, 2).SerializeToString(),
+    )
+    for event in good:
+        await js.publish(subject, event.SerializeToString())
+    seen: list[str] = []
+
+    async def projection(session, events):
+        seen.extend(event.role_id for event in events)
+
+    def well_formed(event) -> bool:
+        return len(event.role_id) == 36
+
+    caplog.set_level(logging.ERROR, logger="services.common.consumer")
+    await consume_until(
+        engine,
+        js,
+        stream,
+        {subject: events_pb2.UserRoleCreated},
+        projection,
+        good_org,
+        2,
+        well_formed=well_formed,
+    )
+    assert seen == [event.role_id for event in good]
+    table = AUTHZ_KIT.quarantine
+    async with session_factory(engine)() as session:
+        [row] = (await session.execute(select(table).where(table.c.org_id == uuid.UUID(bad_org)))).all()
+    assert (row.source, row.revision, str(row.seen_event_id)) == (stream.source, 1, malformed.meta.event_id)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any("undecodable" in message for message in errors)
+    assert any("MALFORMED EVENT" in m and bad_org in m and "replay-org" in m for m in errors)
+
+
 async def test_a_durable_consumer_made_with_a_long_ack_wait_gets_the_short_one(engine, js, stream):
     await ensure_stream(js, stream)
     long_wait = ConsumerConfig(

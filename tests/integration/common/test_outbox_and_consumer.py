@@ -142,7 +142,7 @@ async def forget_nothing(session, source: str, org_id: str) -> None:
     """The reset of a projection that keeps no state."""
 
 
-async def consume_until(engine, js, stream, types, projection, org_id: str, revision: int) -> None:
+async def consume_until(engine, js, stream, types, projection, org_id: str, revision: int, **options) -> None:
     """Run a consumer until the organisation's position reaches `revision` (asserted), then stop it."""
     consumer = EventConsumer(
         js=js,
@@ -153,6 +153,7 @@ async def consume_until(engine, js, stream, types, projection, org_id: str, revi
         reset=forget_nothing,
         sessions=session_factory(engine),
         kit=AUTHZ_KIT,
+        **options,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import services
-from deploy.local.nats_accounts import ADMIN, CONSUMES, PUBLISHERS, authorization, permissions
+from deploy.local.nats_accounts import ADMIN, CONSUMES, FOLLOWS, PUBLISHERS, authorization, permissions
 from services.authz.entrypoints import app as authz_app
 
 
@@ -57,9 +57,19 @@ def test_authz_reads_its_sources_through_its_own_durable_consumer(source):
         f"$JS.ACK.{stream}.authz.1.2.3.4.5.6.7",
     ):
         assert may_publish("authz", api), api
-    assert not may_publish("authz", f"$JS.API.CONSUMER.CREATE.{stream}.other.elevhalsa.{source}.>")
     assert not may_publish("authz", f"$JS.API.CONSUMER.DELETE.{stream}.authz")
     assert not may_publish("records", f"$JS.API.CONSUMER.MSG.NEXT.{stream}.authz")
+
+
+@pytest.mark.parametrize("source", ["identity", "records", "authz"])
+def test_each_authz_replica_follows_the_streams_of_its_model_through_a_consumer_of_its_own(source):
+    stream = f"ELEVHALSA_{source.upper()}"
+    assert set(FOLLOWS["authz"]) == set(authz_app.FOLLOWED)
+    assert may_publish("authz", f"$JS.API.CONSUMER.CREATE.{stream}.Zx81nB2.elevhalsa.{source}.>")
+    assert may_publish("authz", f"$JS.API.CONSUMER.MSG.NEXT.{stream}.Zx81nB2")
+    assert not may_publish("authz", f"$JS.API.CONSUMER.DELETE.{stream}.Zx81nB2")
+    assert not may_publish("authz", f"$JS.API.STREAM.PURGE.{stream}")
+    assert not may_publish("records", f"$JS.API.CONSUMER.MSG.NEXT.{stream}.Zx81nB2")
 
 
 def test_services_subscribe_only_to_their_own_replies():
