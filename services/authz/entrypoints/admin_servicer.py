@@ -58,7 +58,7 @@ class AdminServicer:
     async def AuthorizeAdmin(self, request, context):
         question = question_of(request)
         org = await self._facts(request, context)
-        verdict = decide(org, current_caller().user_id, question, today())
+        verdict = decide(org, admin.user_key(current_caller()), question, today())
         return pb.AuthorizeAdminResponse(
             allowed=verdict.allowed, reason=verdict.reason, field=verdict.field or ""
         )

@@ -13,6 +13,7 @@ from services.authz.adapters.repository import AuthzRepository
 from services.authz.domain.admin import AdminQuestion, Module, decide, levels_after, module_levels
 from services.authz.domain.memory import OrgModel
 from services.common.auth import Caller, PermissionLevel
+from services.common.callers import caller_key
 from services.common.clock import today
 from services.common.enums import ProtoEnum
 from services.common.errors import NotFound, PermissionDenied, Unavailable
@@ -37,17 +38,22 @@ async def caller_facts(
     wait = wait_seconds if deadline is None else min(wait_seconds, deadline)
     give_up = time.monotonic() + wait
     while True:
-        org = await live.fresh(caller.org_id, token, max(0.0, give_up - time.monotonic()))
-        if caller.user_id in org.users:
+        org = await live.fresh(str(caller_key(caller)[0]), token, max(0.0, give_up - time.monotonic()))
+        if user_key(caller) in org.users:
             return org
         if time.monotonic() >= give_up:
             raise Unavailable("authorization data does not know this user yet; retry")
         await asyncio.sleep(POLL_SECONDS)
 
 
+def user_key(caller: Caller) -> str:
+    """The caller's user id as the model keys it: a canonical UUID string."""
+    return str(caller_key(caller)[1])
+
+
 def require(org: OrgModel, caller: Caller, question: AdminQuestion) -> None:
     """PermissionDenied with the reason (and the field it concerns) unless the caller may."""
-    verdict = decide(org, caller.user_id, question, today())
+    verdict = decide(org, user_key(caller), question, today())
     if not verdict.allowed:
         raise PermissionDenied(verdict.reason, field=verdict.field)
 

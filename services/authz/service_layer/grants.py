@@ -4,8 +4,10 @@ against the live model for unknown ids."""
 from elevhalsa.authz.v1 import authz_pb2, events_pb2
 
 from services.authz.adapters.repository import AuthzRepository
+from services.authz.domain.admin import AdminQuestion, Module
 from services.authz.domain.memory import OrgModel
 from services.authz.domain.model import Access, GrantRule, Restriction
+from services.authz.service_layer.admin_permissions import require
 from services.common.auth import Caller, PermissionLevel
 from services.common.enums import ProtoEnum
 from services.common.errors import NotFound
@@ -18,8 +20,8 @@ RESTRICTION = ProtoEnum(authz_pb2.Restriction, Restriction)
 async def set_grant(uow: UnitOfWork, caller: Caller, rule: GrantRule, org: OrgModel) -> str:
     """Store the grant; returns a consistency token. `org` is the live model of the caller's organisation, at
     least as fresh as the request's token, so that a just-created role or folder is known; ids of other
-    organisations are not found."""
-    caller.require_level(PermissionLevel.ADMIN)
+    organisations are not found. The roles module decides who may (administrators by default)."""
+    require(org, caller, AdminQuestion(Module.ROLES))
     if rule.role_id not in org.roles:
         raise NotFound("user role not found", field="role_id")
     if rule.folder_id not in org.folders:
