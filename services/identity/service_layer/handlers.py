@@ -187,10 +187,21 @@ async def update_user(
     user = await repo.user(user_id)
     if user.permission_level == ADMIN and not concerns_admin:
         raise Conflict("the user became an administrator meanwhile; try again", field="user_id")
+    if user.permission_level == ADMIN and change.permission_level not in (None, ADMIN):
+        await require_another_admin(repo, user)
     if change.changes(user):
         change.apply(user)
         uow.publish(caller.org_id, events.user_changed(user))
     return user, await uow.commit()
+
+
+async def require_another_admin(repo: IdentityRepository, user: User) -> None:
+    """The organisation keeps an active administrator: the last one is not demoted."""
+    if not await repo.other_active_admins(user.id):
+        raise Conflict(
+            "the organisation's last active administrator keeps the level; make another user administrator first",
+            field="permission_level",
+        )
 
 
 async def create_assignment(

@@ -164,6 +164,11 @@ class FakeIdentityRepository:
         ]
         return credential, user
 
+    async def other_active_admins(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+        return [
+            u.id for u in self._ours(User) if u.permission_level == "admin" and u.active and u.id != user_id
+        ]
+
     async def settings(self) -> Settings:
         return settings_of(self._first(OrganisationSettings))
 

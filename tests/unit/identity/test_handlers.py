@@ -7,7 +7,7 @@ from elevhalsa.identity.v1 import identity_pb2
 
 from services.authz.service_layer.projections import Changes
 from services.common.auth import Caller, PermissionLevel
-from services.common.errors import AlreadyExists, NotFound, PermissionDenied
+from services.common.errors import AlreadyExists, Conflict, NotFound, PermissionDenied
 from services.identity.adapters.orm import Credential, Unit, User, UserRole
 from services.identity.domain.model import (
     AssignmentTerms,
@@ -460,3 +460,14 @@ async def test_only_administrators_change_settings(uow, who):
     with pytest.raises(PermissionDenied):
         await handlers.update_settings(uow, who, RIGHTS, SettingsChange(subadmins_manage_templates=True))
     assert await handlers.get_settings(uow, who) == Settings()
+
+
+async def test_the_last_active_administrator_is_not_demoted_but_one_of_two_is(uow):
+    first = await given_user(uow, email="a@kommun.se", permission_level=PermissionLevel.ADMIN)
+    demote = UserChange(permission_level=PermissionLevel.MEMBER)
+    with pytest.raises(Conflict) as refused:
+        await handlers.update_user(uow, ADMIN, RIGHTS, first.id, demote)
+    assert refused.value.field == "permission_level" and first.permission_level == PermissionLevel.ADMIN
+    await given_user(uow, email="b@kommun.se", permission_level=PermissionLevel.ADMIN)
+    demoted, _ = await handlers.update_user(uow, ADMIN, RIGHTS, first.id, demote)
+    assert demoted.permission_level == PermissionLevel.MEMBER
