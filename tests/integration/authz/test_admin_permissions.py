@@ -4,15 +4,18 @@ level and assignments, the organisation's module levels and the subadmin scopes,
 import pytest
 from elevhalsa.authz.v1 import authz_pb2 as pb
 from elevhalsa.identity.v1 import identity_pb2 as ipb
+from elevhalsa.identity.v1 import identity_pb2_grpc
 from elevhalsa.records.v1 import records_pb2 as rpb
 
+from deploy.local.infra import free_port
 from services.authz.adapters.admin_snapshot import load_snapshot
 from services.authz.domain.admin import module_levels
 from services.authz.domain.memory import AuthzModel
 from services.common.auth import PermissionLevel
-from services.common.errors import InvalidFields, NotFound, PermissionDenied
-from services.common.grpc_client import call
-from tests.support.orgs import new_org, valid_personnummer
+from services.common.errors import InvalidFields, NotFound, PermissionDenied, Unavailable
+from services.common.grpc_client import call, open_channel
+from services.identity.entrypoints.app import build_runtime as build_identity
+from tests.support.orgs import PASSWORD, new_org, valid_personnummer
 
 STUDENTS = pb.ADMIN_MODULE_STUDENTS
 
@@ -228,3 +231,20 @@ async def test_module_levels_and_scopes_are_loaded_from_authzs_tables_at_start(o
     loaded = model.org(org.org_id)
     assert module_levels(loaded)["students"] is PermissionLevel.ADMIN
     assert loaded.manageable_roles[scoped["coordinator"].id] == {scoped["nurse"].id}
+
+
+async def test_identity_starts_and_logs_users_in_without_authz_but_refuses_administration(services, org):
+    runtime = await build_identity(services.identity_settings(authz_addr=f"127.0.0.1:{free_port()}"))
+    await runtime.start()
+    channel = open_channel(f"127.0.0.1:{runtime.port}")
+    try:
+        identity = identity_pb2_grpc.IdentityServiceStub(channel)
+        login = ipb.IssueTokenRequest(email=org.admin_email, password=PASSWORD)
+        token = (await call(identity.IssueToken, login, anonymous=True)).access_token
+        with pytest.raises(Unavailable):
+            await call(identity.CreateUnit, ipb.CreateUnitRequest(name="Utan authz"), token=token)
+        units = await call(identity.ListUnits, ipb.ListUnitsRequest(), token=token)
+        assert "Utan authz" not in [unit.name for unit in units.units]
+    finally:
+        await channel.close()
+        await runtime.stop()
