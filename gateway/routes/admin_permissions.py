@@ -49,7 +49,7 @@ class ModuleLevelsIn(Strict):
 async def list_module_levels(caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep):
     """Every module's minimum permission level in the organisation (administrators)."""
     request = pb.ListModuleLevelsRequest(consistency_token=consistency)
-    reply = await services.call(services.authz.ListModuleLevels, request, caller)
+    reply = await services.read_authz(services.authz.ListModuleLevels, request, caller)
     return ModuleLevels(levels=levels_of(reply.levels))
 
 
@@ -96,7 +96,7 @@ async def list_manageable_roles(
 ):
     """The roles a subadministrator holding this role may manage (administrators)."""
     request = pb.ListManageableRolesRequest(role_id=role_id, consistency_token=consistency)
-    reply = await services.call(services.authz.ListManageableRoles, request, caller)
+    reply = await services.read_authz(services.authz.ListManageableRoles, request, caller)
     return ManageableRoles(role_id=reply.role_id, manageable_role_ids=list(reply.manageable_role_ids))
 
 

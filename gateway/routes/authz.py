@@ -88,5 +88,5 @@ async def set_grant(
 
 @router.get("/grants", response_model=Grants)
 async def list_grants(caller: CallerDep, services: BackendsDep):
-    reply = await services.call(services.authz.ListGrants, pb.ListGrantsRequest(), caller)
+    reply = await services.read_authz(services.authz.ListGrants, pb.ListGrantsRequest(), caller)
     return Grants(grants=[Grant.of(g) for g in reply.grants])

@@ -7,9 +7,9 @@ import grpc
 from elevhalsa.authz.v1 import authz_pb2, authz_pb2_grpc
 
 from services.common.auth import AdminModule, Caller, PermissionLevel
+from services.common.authz_client import ask_authz
 from services.common.enums import ProtoEnum
 from services.common.errors import PermissionDenied
-from services.common.grpc_client import call
 
 MODULES = ProtoEnum(authz_pb2.AdminModule, AdminModule)
 LEVELS = ProtoEnum(authz_pb2.PermissionLevel, PermissionLevel)
@@ -38,6 +38,7 @@ class AdminRights:
     """Authz's AuthorizeAdmin, as the caller, at least as fresh as the given consistency token."""
 
     def __init__(self, channel: grpc.aio.Channel, timeout: float):
+        """`timeout`: authz's own deadline (AUTHZ_CALL_TIMEOUT_SECONDS), not the general one."""
         self._stub = authz_pb2_grpc.AuthzServiceStub(channel)
         self._timeout = timeout
 
@@ -71,6 +72,6 @@ class AdminRights:
             target_unit_name=unit_name,
             consistency_token=token,
         )
-        reply = await call(self._stub.AuthorizeAdmin, request, timeout=self._timeout, token=caller.token)
+        reply = await ask_authz(self._stub.AuthorizeAdmin, request, timeout=self._timeout, token=caller.token)
         if not reply.allowed:
             raise PermissionDenied(reply.reason, field=reply.field or None)

@@ -7,7 +7,7 @@ import grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
 from services.common.auth import current_caller
-from services.common.grpc_errors import from_grpc_error
+from services.common.grpc_errors import DEPENDENCY, from_grpc_error
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -54,11 +54,12 @@ async def call(
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     token: str | None = None,
     anonymous: bool = False,
+    service: str = DEPENDENCY,
 ) -> R:
     """Call a unary method as the current caller (or the given token, or nobody, for login);
-    downstream failures come back as domain errors."""
+    downstream failures come back as domain errors, naming `service` if it cannot be reached in time."""
     metadata = () if anonymous else auth_metadata(token)
     try:
         return await method(request, timeout=timeout, metadata=metadata)
     except grpc.aio.AioRpcError as error:
-        raise from_grpc_error(error) from None
+        raise from_grpc_error(error, service) from None

@@ -26,6 +26,12 @@ from services.common.errors import (
 FIELD_METADATA_KEY = "x-error-field"
 # Every problem of an InvalidFields error, as UTF-8 JSON (binary: the messages may be Swedish).
 PROBLEMS_METADATA_KEY = "x-error-problems-bin"
+# Set on an UNAVAILABLE a service answers itself, so that its caller can tell the service's own reason (worth
+# passing on) from a failure to reach it, whose text is the transport's (addresses, sockets) and is not.
+ANSWERED_METADATA_KEY = "x-error-answered"
+ANSWERED = ((ANSWERED_METADATA_KEY, "1"),)
+# Who failed, in a message about a downstream failure, when the caller does not name the service.
+DEPENDENCY = "a service this request depends on"
 
 CODE_BY_ERROR: dict[type[DomainError], grpc.StatusCode] = {
     InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
@@ -60,6 +66,8 @@ def to_grpc_status(error: DomainError) -> tuple[grpc.StatusCode, str, tuple[tupl
     if isinstance(error, InvalidFields):
         problems = [{"field": p.field, "message": p.message, "rule": p.rule} for p in error.problems]
         trailers += ((PROBLEMS_METADATA_KEY, json.dumps(problems).encode()),)
+    if isinstance(error, Unavailable):
+        trailers += ANSWERED
     return status_code(error), error.message, trailers
 
 
@@ -82,16 +90,22 @@ def error_field(error: grpc.aio.AioRpcError) -> str | None:
     return None
 
 
-def from_grpc_error(error: grpc.aio.AioRpcError) -> DomainError:
-    """The domain error a downstream call's status stands for."""
+def answered(error: grpc.aio.AioRpcError) -> bool:
+    """Whether the downstream service itself answered this UNAVAILABLE (rather than gRPC, failing to reach it)."""
+    return any(key == ANSWERED_METADATA_KEY for key, _ in error.trailing_metadata() or ())
+
+
+def from_grpc_error(error: grpc.aio.AioRpcError, service: str = DEPENDENCY) -> DomainError:
+    """The domain error a downstream call's status stands for; a failure to reach `service` (or an answer
+    too late) says that it is unavailable, naming it."""
     code = error.code()
     if code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN):
-        return Internal("internal error in a service this request depends on")
+        return Internal(f"internal error in {DEPENDENCY}")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return Unavailable("a service this request depends on did not answer in time")
+        return Unavailable(f"{service} is unavailable: it did not answer in time; retry")
     cls = _ERROR_BY_CODE.get(code)
-    if cls is None or (cls is Unavailable and not error.details()):
-        return Unavailable("a service this request depends on is unavailable")
+    if cls is None or (cls is Unavailable and not (error.details() and answered(error))):
+        return Unavailable(f"{service} is unavailable; retry")
     if cls is InvalidArgument and (problems := error_problems(error)):
         return InvalidFields(problems)
     return cls(error.details() or "", field=error_field(error))

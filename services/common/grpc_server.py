@@ -15,7 +15,8 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 from services.common.auth import TokenVerifier, bearer_token, bind_caller, unbind_caller
 from services.common.callers import LiveCallers
 from services.common.errors import DomainError, Internal
-from services.common.grpc_errors import from_integrity_error, to_grpc_status
+from services.common.grpc_errors import ANSWERED, from_integrity_error, to_grpc_status
+from services.common.waiting import until_set
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ async def abort_with(context: grpc.aio.ServicerContext, error: Exception) -> Non
         await context.abort(code, message)
     if isinstance(error, OperationalError | InterfaceError | ConnectionError):
         log.warning("database unavailable: %s", type(error).__name__)
+        context.set_trailing_metadata(ANSWERED)
         await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry")
     if isinstance(error, DataError):
         await context.abort(
@@ -195,10 +197,15 @@ class ServiceRuntime:
         self._closers: list[Closer] = []
         self._tasks: list[asyncio.Task] = []
         self._stop = asyncio.Event()
+        self._ready: list[asyncio.Event] = []
         self.failed = asyncio.Event()
 
     def add_worker(self, worker: Worker) -> None:
         self._workers.append(worker)
+
+    def serve_once(self, ready: asyncio.Event) -> None:
+        """Report SERVING only once `ready` is set (e.g. a model loaded), so no traffic arrives before."""
+        self._ready.append(ready)
 
     def add_closer(self, closer: Closer) -> None:
         """Run at stop, after the server and workers, in reverse order of adding."""
@@ -207,7 +214,18 @@ class ServiceRuntime:
     async def start(self) -> None:
         await self.server.start()
         self._tasks = [asyncio.create_task(self._supervised(worker)) for worker in self._workers]
-        await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+        if self._ready:
+            await self._health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+            self._tasks.append(asyncio.create_task(self._serve_when_ready()))
+        else:
+            await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+
+    async def _serve_when_ready(self) -> None:
+        for ready in self._ready:
+            if not await until_set(ready, self._stop):
+                return
+        if not self.failed.is_set():
+            await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
 
     async def _supervised(self, worker: Worker) -> None:
         """A worker that fails (a bug: workers retry what can be retried) takes the process down, rather

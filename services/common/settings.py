@@ -3,10 +3,12 @@
 import sys
 from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 S = TypeVar("S", bound=BaseSettings)
+# Well under 2 s end to end: a read that authz cannot decide answers 503 within that.
+DEFAULT_AUTHZ_CALL_TIMEOUT_SECONDS = 1.5
 
 
 class BaseServiceSettings(BaseSettings):
@@ -25,6 +27,15 @@ class BaseServiceSettings(BaseSettings):
     db_pool_size: int = 10
     grpc_call_timeout_seconds: float = 5.0
     log_level: str = "INFO"
+
+
+class AuthzCallerSettings(BaseServiceSettings):
+    """Settings of a service that asks authz before it answers."""
+
+    authz_addr: str
+    # The deadline of each call to authz, shorter than the general one: reads fail closed, with 503, within
+    # 2 s when authz cannot answer (down, frozen, or behind the request's consistency token).
+    authz_call_timeout_seconds: float = Field(DEFAULT_AUTHZ_CALL_TIMEOUT_SECONDS, gt=0)
 
 
 def missing_variables(error: ValidationError) -> list[str]:

@@ -2,12 +2,11 @@
 
 from pydantic import Field
 
-from services.common.settings import BaseServiceSettings
+from services.common.settings import AuthzCallerSettings
 
 
-class ImportsSettings(BaseServiceSettings):
+class ImportsSettings(AuthzCallerSettings):
     identity_addr: str
-    authz_addr: str
     max_import_file_bytes: int = 64 * 1024 * 1024
     # Where uploads are written while their run works (IMPORT_UPLOAD_DIR); the system's temp dir if empty.
     import_upload_dir: str = ""

@@ -1,8 +1,7 @@
 """Records' settings."""
 
-from services.common.settings import BaseServiceSettings
+from services.common.settings import AuthzCallerSettings
 
 
-class RecordsSettings(BaseServiceSettings):
+class RecordsSettings(AuthzCallerSettings):
     identity_addr: str
-    authz_addr: str

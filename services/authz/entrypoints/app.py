@@ -44,6 +44,7 @@ async def build_runtime(settings: AuthzSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(server, health, settings.grpc_listen)
     ctx.attach(runtime)
     runtime.add_worker(model_feed(ctx, live).run)
+    runtime.serve_once(live.loaded)
     for source, module in CONSUMED.items():
         consumer = EventConsumer(
             js=ctx.js,

@@ -1,6 +1,7 @@
 """Check, FilterNotes and the caller's live state: answered from the live model, at least as fresh as the
 request's consistency token."""
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -65,9 +66,10 @@ class Decisions:
         call fails as unavailable: identity signed their token, so the model is behind (users are deactivated,
         never deleted), and "no" must not read as "not a user"."""
         org_id, user_id = ids_of(caller)
+        started = time.monotonic()
         await self._live.fresh(org_id, token, deadline)
-        wait = self._unknown_user_wait if deadline is None else min(self._unknown_user_wait, deadline)
-        await self._live.until_known(org_id, user_id, wait)
+        remaining = None if deadline is None else deadline - (time.monotonic() - started)
+        await self._live.until_known(org_id, user_id, self._unknown_user_wait, remaining)
         user = self._live.model.user(org_id, user_id)
         return user.active, user.permission_level
 

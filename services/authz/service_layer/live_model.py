@@ -24,6 +24,9 @@ from services.common.events import is_replay_marker
 
 log = logging.getLogger(__name__)
 
+# A wait bounded by the caller's deadline gives up this much earlier, so that the caller hears why.
+DEADLINE_MARGIN_SECONDS = 0.1
+
 Key = tuple[str, str]  # (source, org id)
 
 
@@ -63,6 +66,7 @@ class LiveModel:
         self._untrusted: set[Key] = set()  # quarantined: dropped until a replay marker rebuilds them
         self._loaded = False
         self._progress = asyncio.Event()
+        self.loaded = asyncio.Event()  # set once the first snapshot is in: the replica may serve
 
     # --- feeding ---------------------------------------------------------------------------------------
 
@@ -73,6 +77,7 @@ class LiveModel:
         self._held.clear()
         self._untrusted = set(snapshot.quarantined)
         self._loaded = True
+        self.loaded.set()
         self._advanced()
 
     def quarantine(self, keys: Iterable[Key]) -> None:
@@ -155,7 +160,7 @@ class LiveModel:
     async def wait_for(self, token: ConsistencyToken | None, deadline: float | None = None) -> None:
         """Return once the model is loaded and has applied every revision the token names."""
         needed = self._needed(token)
-        give_up = time.monotonic() + (self._timeout if deadline is None else min(self._timeout, deadline))
+        give_up = time.monotonic() + bounded(self._timeout, deadline)
         while not self._satisfies(needed):
             remaining = give_up - time.monotonic()
             if remaining <= 0:
@@ -184,10 +189,10 @@ class LiveModel:
     def _satisfies(self, needed: dict[Key, int]) -> bool:
         return self._loaded and all(self._positions.get(key, 0) >= rev for key, rev in needed.items())
 
-    async def until_known(self, org_id: str, user_id: str, deadline: float) -> None:
-        """Wait (up to `deadline` seconds) until the model knows the user: identity signed their token, so
-        a user the model lacks is one whose creation it has not applied yet."""
-        give_up = time.monotonic() + deadline
+    async def until_known(self, org_id: str, user_id: str, timeout: float, deadline: float | None) -> None:
+        """Wait (up to `timeout` seconds, and within `deadline`) until the model knows the user: identity signed
+        their token, so a user the model lacks is one whose creation it has not applied yet."""
+        give_up = time.monotonic() + bounded(timeout, deadline)
         while self.model.user(org_id, user_id) is None:
             remaining = give_up - time.monotonic()
             if remaining <= 0:
@@ -196,3 +201,8 @@ class LiveModel:
                 await asyncio.wait_for(self._progress.wait(), remaining)
             except TimeoutError:
                 pass
+
+
+def bounded(timeout: float, deadline: float | None) -> float:
+    """How long a wait may take: its own timeout, and less than the caller's remaining deadline."""
+    return timeout if deadline is None else min(timeout, deadline - DEADLINE_MARGIN_SECONDS)

@@ -31,7 +31,7 @@ async def build_runtime(settings: IdentitySettings) -> ServiceRuntime:
     )
     # Connects on the first administrative call: identity serves logins before authz is up.
     authz_channel = open_channel(settings.authz_addr)
-    rights = AdminRights(authz_channel, settings.grpc_call_timeout_seconds)
+    rights = AdminRights(authz_channel, settings.authz_call_timeout_seconds)
     servicer = IdentityServicer(ctx, hasher, Login(hasher, signer), rights)
     server, health = create_server(
         verifier=ctx.verifier,

@@ -38,11 +38,11 @@ async def build_runtime(settings: ImportsSettings) -> ServiceRuntime:
         UploadStore(settings.import_upload_dir),
         limits,
         max_bytes,
-        AdminRights(authz_channel, timeout),
+        AdminRights(authz_channel, settings.authz_call_timeout_seconds),
     )
     server, health = create_server(
         verifier=ctx.verifier,
-        live_callers=AuthzCallers(authz_channel, timeout),
+        live_callers=AuthzCallers(authz_channel, settings.authz_call_timeout_seconds),
         register=[lambda s: imports_pb2_grpc.add_ImportsServiceServicer_to_server(servicer, s)],
         max_message_bytes=max_bytes + 1024 * 1024,
     )

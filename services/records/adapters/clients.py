@@ -7,6 +7,7 @@ import grpc
 from elevhalsa.authz.v1 import authz_pb2, authz_pb2_grpc
 from elevhalsa.identity.v1 import identity_pb2, identity_pb2_grpc
 
+from services.common.authz_client import ask_authz
 from services.common.grpc_client import call
 from services.records.adapters.orm import Note
 
@@ -29,6 +30,8 @@ class NoteFilter:
 
 
 class AuthzClient:
+    """Records' questions to authz; `timeout` is authz's own deadline (AUTHZ_CALL_TIMEOUT_SECONDS)."""
+
     def __init__(self, channel: grpc.aio.Channel, timeout: float):
         self._stub = authz_pb2_grpc.AuthzServiceStub(channel)
         self._timeout = timeout
@@ -54,7 +57,7 @@ class AuthzClient:
             action=ACTIONS[action],
             consistency_token=token,
         )
-        return await call(self._stub.Check, request, timeout=self._timeout)
+        return await ask_authz(self._stub.Check, request, timeout=self._timeout)
 
     async def filter_notes(
         self, unit_id: uuid.UUID, folder_id: uuid.UUID, notes: list[Note], token: str
@@ -73,7 +76,7 @@ class AuthzClient:
                 for n in notes
             ],
         )
-        response = await call(self._stub.FilterNotes, request, timeout=self._timeout)
+        response = await ask_authz(self._stub.FilterNotes, request, timeout=self._timeout)
         return NoteFilter(response.folder_readable, set(response.allowed_note_ids), response.reason)
 
 

@@ -20,16 +20,16 @@ async def build_runtime(settings: RecordsSettings) -> ServiceRuntime:
     ctx = await open_service(NAME, settings, KIT, repositories=RecordsRepository)
     authz_channel = open_channel(settings.authz_addr)
     identity_channel = open_channel(settings.identity_addr)
-    timeout = settings.grpc_call_timeout_seconds
+    authz_timeout = settings.authz_call_timeout_seconds
     servicer = RecordsServicer(
         ctx,
-        AuthzClient(authz_channel, timeout),
-        IdentityClient(identity_channel, timeout),
-        AdminRights(authz_channel, timeout),
+        AuthzClient(authz_channel, authz_timeout),
+        IdentityClient(identity_channel, settings.grpc_call_timeout_seconds),
+        AdminRights(authz_channel, authz_timeout),
     )
     server, health = create_server(
         verifier=ctx.verifier,
-        live_callers=AuthzCallers(authz_channel, timeout),
+        live_callers=AuthzCallers(authz_channel, authz_timeout),
         register=[lambda s: records_pb2_grpc.add_RecordsServiceServicer_to_server(servicer, s)],
         max_message_bytes=LARGE_MESSAGE_BYTES,
     )

@@ -2,6 +2,8 @@
 bound, and errors mapped, for unary, server-streaming and client-streaming calls; bidirectional ones are
 refused without running. Over a real gRPC server with a tiny servicer that has one method of each kind."""
 
+import asyncio
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -9,7 +11,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.common.auth import Caller, PermissionLevel, TokenSigner, TokenVerifier, current_caller
 from services.common.callers import with_live_state
 from services.common.errors import InvalidArgument
-from services.common.grpc_server import create_server
+from services.common.grpc_server import ServiceRuntime, create_server
+from tests.support.waiting import eventually
 
 SERVICE = "test.Kinds"
 ISSUER, AUDIENCE = "elevhalsa-identity", "elevhalsa"
@@ -212,3 +215,32 @@ async def test_a_unary_domain_error_keeps_its_status_and_field(served):
     error = await failure(channel.unary_unary(f"/{SERVICE}/Unary")(b"bad", metadata=auth(token)))
     assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert field_of(error) == "name"
+
+
+async def test_a_runtime_waiting_for_its_data_reports_serving_only_once_the_data_is_ready(key_pair):
+    server, health = create_server(
+        verifier=TokenVerifier(key_pair[1], issuer=ISSUER, audience=AUDIENCE),
+        live_callers=Directory(),
+        register=[],
+    )
+    runtime = ServiceRuntime(server, health, "127.0.0.1:0")
+    loaded = asyncio.Event()
+    runtime.serve_once(loaded)
+    await runtime.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.port}")
+    probe = health_pb2_grpc.HealthStub(channel)
+
+    async def status():
+        return (await probe.Check(health_pb2.HealthCheckRequest())).status
+
+    try:
+        assert await status() == health_pb2.HealthCheckResponse.NOT_SERVING
+        loaded.set()
+        await eventually(lambda: _is(status(), health_pb2.HealthCheckResponse.SERVING))
+    finally:
+        await channel.close()
+        await runtime.stop()
+
+
+async def _is(value, expected) -> bool:
+    return await value == expected

@@ -1,7 +1,9 @@
 """Reads waiting for a frozen authz hold no database connection: calls that never ask authz stay fast, and the
-access log has a row for every read that returned and none for a read that returned nothing."""
+access log has a row for every read that returned and none for a read that returned nothing. With authz's own
+deadline, a read that authz does not answer fails closed: unavailable, within the deadline, never data."""
 
 import asyncio
+import contextlib
 import itertools
 import statistics
 import time
@@ -17,6 +19,7 @@ from sqlalchemy import select
 
 from services.common.errors import Unavailable
 from services.common.grpc_client import call, open_channel
+from services.common.settings import DEFAULT_AUTHZ_CALL_TIMEOUT_SECONDS
 from services.records.adapters.orm import AccessLogEntry
 from services.records.entrypoints.app import build_runtime
 from services.records.settings import RecordsSettings
@@ -29,6 +32,8 @@ ALLOWED = READS // 2
 AUTHZ_DEADLINE_SECONDS = 60.0
 # The budget of a call that never asks authz while the frozen reads wait (it is milliseconds when all is well).
 BUDGET_SECONDS = 1.0
+# A read that authz does not answer fails within this (the requirement), under authz's own deadline.
+FAILS_CLOSED_WITHIN_SECONDS = 2.0
 
 
 class FrozenAuthz(authz_pb2_grpc.AuthzServiceServicer):
@@ -72,14 +77,14 @@ async def frozen_authz():
     await server.stop(grace=None)
 
 
-@pytest.fixture
-async def records(services, frozen_authz):
+@contextlib.asynccontextmanager
+async def records_asking(services, frozen_authz, **deadlines):
     """A records process that asks the frozen authz, with the test database pool (a handful of connections)."""
     settings = RecordsSettings(
         **services.common("records"),
         identity_addr=services.address("identity"),
         authz_addr=f"127.0.0.1:{frozen_authz.port}",
-        grpc_call_timeout_seconds=AUTHZ_DEADLINE_SECONDS,
+        **deadlines,
     )
     runtime = await build_runtime(settings)
     await runtime.start()
@@ -87,6 +92,22 @@ async def records(services, frozen_authz):
     yield records_pb2_grpc.RecordsServiceStub(channel)
     await channel.close()
     await runtime.stop()
+
+
+@pytest.fixture
+async def records(services, frozen_authz):
+    """Records that waits for authz as long as it takes."""
+    async with records_asking(
+        services, frozen_authz, authz_call_timeout_seconds=AUTHZ_DEADLINE_SECONDS
+    ) as stub:
+        yield stub
+
+
+@pytest.fixture
+async def records_failing_closed(services, frozen_authz):
+    """Records with authz's own deadline as configured by default."""
+    async with records_asking(services, frozen_authz) as stub:
+        yield stub
 
 
 async def timings(action: Callable[[], Awaitable], times: int) -> tuple[float, float]:
@@ -173,3 +194,19 @@ async def test_reads_waiting_for_a_frozen_authz_leave_the_other_calls_fast_and_t
     assert await read_log(engine, j.student.id) == [("write_note", "allowed", 1)] + [
         ("read_notes", "allowed", 1)
     ] * len(returned)
+
+
+async def test_a_read_that_authz_does_not_answer_fails_closed_within_authz_s_deadline(
+    records_failing_closed, frozen_authz, folder_with_a_note, engine
+):
+    j = folder_with_a_note
+    request = pb.ListNotesRequest(student_id=j.student.id, folder_id=j.folder.id)
+    start = time.perf_counter()
+    with pytest.raises(Unavailable) as failed:
+        await call(records_failing_closed.ListNotes, request, token=j.token, timeout=AUTHZ_DEADLINE_SECONDS)
+    seconds = time.perf_counter() - start
+
+    assert frozen_authz.received == 1
+    assert DEFAULT_AUTHZ_CALL_TIMEOUT_SECONDS <= seconds < FAILS_CLOSED_WITHIN_SECONDS
+    assert failed.value.message.startswith("authorization is unavailable")
+    assert await read_log(engine, j.student.id) == [("write_note", "allowed", 1)]

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 
 import pytest
 from elevhalsa.records.v1 import records_pb2 as pb
@@ -10,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from deploy.local.infra import free_port
+from services.common.consistency import ConsistencyToken
 from services.common.errors import (
     AlreadyExists,
     InvalidArgument,
@@ -21,6 +23,9 @@ from services.common.errors import (
 from services.common.grpc_client import call, open_channel
 from services.records.adapters.orm import AccessLogEntry
 from tests.support.orgs import free_text_note, new_org
+
+# A read that authz cannot decide in time answers within this, never with data.
+FAILS_CLOSED_WITHIN_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -96,11 +101,32 @@ async def test_when_authz_cannot_answer_nothing_is_returned_and_nothing_is_logge
     await records.start()
     channel = open_channel(f"127.0.0.1:{records.port}")
     try:
-        with pytest.raises(Unavailable):
+        with pytest.raises(Unavailable) as failed:
             await read(org, journal, journal["alva"], records_pb2_grpc.RecordsServiceStub(channel))
     finally:
         await channel.close()
         await records.stop()
+    # Said plainly, without the transport's text (addresses, sockets).
+    assert failed.value.message == "authorization is unavailable; retry"
+    assert await access_log(engine, journal["alva"].id) == [("write_note", "allowed", 1)]
+
+
+async def test_a_read_passing_a_token_authz_has_not_reached_fails_with_authz_s_reason_within_its_deadline(
+    org, journal, engine
+):
+    await write(org, journal, journal["alva"])
+    ahead = ConsistencyToken(org.org_id, {"identity": 10**9}).encode()
+    request = pb.ListNotesRequest(
+        student_id=journal["alva"].id, folder_id=journal["medical"].id, consistency_token=ahead
+    )
+    start = time.monotonic()
+    with pytest.raises(Unavailable) as failed:
+        await call(org.records.ListNotes, request, token=journal["token"])
+    assert time.monotonic() - start < FAILS_CLOSED_WITHIN_SECONDS
+    # authz's own reason, passed on by records (the test authz gives up after 1 s, before records would).
+    assert (
+        failed.value.message == "authorization data is not yet up to date with the consistency token; retry"
+    )
     assert await access_log(engine, journal["alva"].id) == [("write_note", "allowed", 1)]
 
 

@@ -91,6 +91,36 @@ def test_a_connection_failure_without_details_becomes_unavailable_with_a_clear_m
     assert "is unavailable" in back.message
 
 
+def test_a_service_s_own_unavailable_comes_back_with_its_reason_when_the_callee_is_named():
+    code, message, trailers = to_grpc_status(Unavailable("authorization data is not yet up to date; retry"))
+    back = from_grpc_error(rpc_error(code, message, trailers), "authorization")
+    assert type(back) is Unavailable
+    assert back.message == "authorization data is not yet up to date; retry"
+
+
+def test_a_service_that_cannot_be_reached_is_named_as_unavailable_without_the_transport_s_text():
+    refused = (
+        "failed to connect to all addresses; last error: UNKNOWN: ipv4:10.0.0.7:50052: Connection refused"
+    )
+    back = from_grpc_error(rpc_error(grpc.StatusCode.UNAVAILABLE, refused), "authorization")
+    assert type(back) is Unavailable
+    assert back.message == "authorization is unavailable; retry"
+
+
+def test_a_named_service_that_does_not_answer_in_time_is_unavailable():
+    back = from_grpc_error(rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"), "authorization")
+    assert type(back) is Unavailable
+    assert back.message.startswith("authorization is unavailable")
+    assert "in time" in back.message
+
+
+def test_only_an_unavailable_is_marked_as_the_service_s_own_answer():
+    assert to_grpc_status(NotFound("student not found"))[2] == ()
+    assert to_grpc_status(Unavailable("the database is unavailable; retry"))[2] == (
+        ("x-error-answered", "1"),
+    )
+
+
 def test_an_internal_error_is_sent_as_internal():
     assert to_grpc_status(Internal("internal error"))[0] is grpc.StatusCode.INTERNAL
 

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from services.common.settings import BaseServiceSettings, load_settings
+from services.common.settings import AuthzCallerSettings, BaseServiceSettings, load_settings
 
 REQUIRED = ("DATABASE_URL", "NATS_URL", "AUTH_PUBLIC_KEY")
 OPTIONAL = (
@@ -12,6 +12,8 @@ OPTIONAL = (
     "AUTH_AUDIENCE",
     "DB_POOL_SIZE",
     "GRPC_CALL_TIMEOUT_SECONDS",
+    "AUTHZ_ADDR",
+    "AUTHZ_CALL_TIMEOUT_SECONDS",
     "LOG_LEVEL",
 )
 
@@ -70,3 +72,18 @@ def test_settings_cannot_be_changed_once_read(environment):
     settings = load_settings(BaseServiceSettings)
     with pytest.raises(ValidationError):
         settings.nats_url = "nats://elsewhere:4222"
+
+
+def test_a_service_that_asks_authz_gives_it_a_deadline_well_under_two_seconds_of_its_own(environment):
+    environment.setenv("AUTHZ_ADDR", "authz:50051")
+    settings = load_settings(AuthzCallerSettings)
+    assert settings.authz_call_timeout_seconds < 2 < settings.grpc_call_timeout_seconds
+    environment.setenv("AUTHZ_CALL_TIMEOUT_SECONDS", "0.8")
+    assert load_settings(AuthzCallerSettings).authz_call_timeout_seconds == 0.8
+
+
+def test_a_service_that_asks_authz_stops_without_its_address_or_with_a_deadline_of_zero(environment):
+    assert "AUTHZ_ADDR" in exit_message(AuthzCallerSettings)
+    environment.setenv("AUTHZ_ADDR", "authz:50051")
+    environment.setenv("AUTHZ_CALL_TIMEOUT_SECONDS", "0")
+    assert "AUTHZ_CALL_TIMEOUT_SECONDS" in exit_message(AuthzCallerSettings)

@@ -38,6 +38,9 @@ class FakeBackends:
         self.requests.append(request)
         return self.replies[method]
 
+    async def read_authz(self, method: str, request, caller):
+        return await self.call(method, request, caller)
+
 
 @pytest.fixture(scope="module", autouse=True)
 def tracing():
