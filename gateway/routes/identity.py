@@ -10,6 +10,7 @@ from pydantic import BaseModel, EmailStr, Field
 from gateway.routes.common import (
     BackendsDep,
     CallerDep,
+    ConsistencyDep,
     Day,
     Name,
     Strict,
@@ -71,12 +72,15 @@ class Units(BaseModel):
 
 
 @router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitWritten)
-async def create_unit(body: UnitIn, caller: CallerDep, services: BackendsDep, response: Response):
+async def create_unit(
+    body: UnitIn, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep, response: Response
+):
     request = pb.CreateUnitRequest(
         name=body.name,
         kind=body.kind,
         school_level=SCHOOL_LEVELS.number(body.school_level),
         external_id=str(body.external_id or ""),
+        consistency_token=consistency,
     )
     reply = await services.call(services.identity.CreateUnit, request, caller)
     return UnitWritten(
@@ -119,8 +123,16 @@ class UserRoles(BaseModel):
 
 
 @router.post("/user-roles", status_code=status.HTTP_201_CREATED, response_model=UserRoleWritten)
-async def create_user_role(body: UserRoleIn, caller: CallerDep, services: BackendsDep, response: Response):
-    request = pb.CreateUserRoleRequest(name=body.name, external_id=str(body.external_id or ""))
+async def create_user_role(
+    body: UserRoleIn,
+    caller: CallerDep,
+    services: BackendsDep,
+    consistency: ConsistencyDep,
+    response: Response,
+):
+    request = pb.CreateUserRoleRequest(
+        name=body.name, external_id=str(body.external_id or ""), consistency_token=consistency
+    )
     reply = await services.call(services.identity.CreateUserRole, request, caller)
     return UserRoleWritten(
         **UserRole.of(reply.role).model_dump(),
@@ -184,8 +196,11 @@ class UserWritten(User, Written):
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserWritten)
-async def create_user(body: UserIn, caller: CallerDep, services: BackendsDep, response: Response):
+async def create_user(
+    body: UserIn, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep, response: Response
+):
     request = pb.CreateUserRequest(
+        consistency_token=consistency,
         external_id=body.external_id or "",
         first_name=body.first_name,
         last_name=body.last_name,
@@ -211,16 +226,28 @@ class UserChangeIn(Strict):
     may_sign_notes: bool | None = Field(
         None, description="Whether the user may sign notes; leave out to keep."
     )
+    permission_level: PermissionLevel | None = Field(
+        None,
+        description="The user's permission level; leave out to keep. Only administrators give, change or take "
+        "away the admin level. A lowered level counts at the user's next call that carries the returned token.",
+    )
 
 
 @router.patch("/users/{user_id}", response_model=UserWritten)
 async def update_user(
-    user_id: str, body: UserChangeIn, caller: CallerDep, services: BackendsDep, response: Response
+    user_id: str,
+    body: UserChangeIn,
+    caller: CallerDep,
+    services: BackendsDep,
+    consistency: ConsistencyDep,
+    response: Response,
 ):
     """Change what an administrator sets by hand. Pass the returned token so that checks reflect the change."""
-    request = pb.UpdateUserRequest(user_id=user_id)
+    request = pb.UpdateUserRequest(user_id=user_id, consistency_token=consistency)
     if body.may_sign_notes is not None:
         request.may_sign_notes = body.may_sign_notes
+    if body.permission_level is not None:
+        request.permission_level = LEVELS.number(body.permission_level)
     reply = await services.call(services.identity.UpdateUser, request, caller)
     return UserWritten(
         **User.of(reply.user).model_dump(), consistency_token=with_token(response, reply.consistency_token)
@@ -271,9 +298,18 @@ class Assignments(BaseModel):
     "/users/{user_id}/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentWritten
 )
 async def create_assignment(
-    user_id: str, body: AssignmentIn, caller: CallerDep, services: BackendsDep, response: Response
+    user_id: str,
+    body: AssignmentIn,
+    caller: CallerDep,
+    services: BackendsDep,
+    consistency: ConsistencyDep,
+    response: Response,
 ):
+    """Give the user a role on a unit or on all units. A subadministrator may give only the roles their own
+    roles may manage (see /user-roles/{id}/manageable-roles), only on units they hold an assignment on, and
+    never on all units."""
     request = pb.CreateAssignmentRequest(
+        consistency_token=consistency,
         user_id=user_id,
         role_id=str(body.role_id),
         unit_id=str(body.unit_id or ""),
@@ -297,9 +333,16 @@ async def list_assignments(user_id: str, caller: CallerDep, services: BackendsDe
 
 
 @router.delete("/assignments/{assignment_id}", response_model=Written)
-async def revoke_assignment(assignment_id: str, caller: CallerDep, services: BackendsDep, response: Response):
-    """End the assignment now. Pass the returned token on reads so that they cannot see past the revoke."""
-    request = pb.RevokeAssignmentRequest(assignment_id=assignment_id)
+async def revoke_assignment(
+    assignment_id: str,
+    caller: CallerDep,
+    services: BackendsDep,
+    consistency: ConsistencyDep,
+    response: Response,
+):
+    """End the assignment now. Pass the returned token on reads so that they cannot see past the revoke.
+    A subadministrator's scope applies as when giving one."""
+    request = pb.RevokeAssignmentRequest(assignment_id=assignment_id, consistency_token=consistency)
     reply = await services.call(services.identity.RevokeAssignment, request, caller)
     return Written(consistency_token=with_token(response, reply.consistency_token))
 
@@ -309,7 +352,8 @@ class Settings(BaseModel):
         description="Authors may not start a new version of a note they signed themselves."
     )
     subadmins_manage_templates: bool = Field(
-        description="Subadministrators may manage note templates and template menus."
+        description="Subadministrators may manage note templates and template menus, whatever the level of "
+        "the templates and template_menus modules."
     )
 
     @classmethod
@@ -332,7 +376,10 @@ async def get_settings(caller: CallerDep, services: BackendsDep):
 
 
 @router.patch("/settings", response_model=Settings)
-async def update_settings(body: SettingsIn, caller: CallerDep, services: BackendsDep):
-    """Change the settings given (administrators only); returns the settings after the change."""
-    request = pb.UpdateSettingsRequest(**body.model_dump(exclude_none=True))
+async def update_settings(
+    body: SettingsIn, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
+    """Change the settings given (the settings module: administrators by default); returns the settings after
+    the change."""
+    request = pb.UpdateSettingsRequest(**body.model_dump(exclude_none=True), consistency_token=consistency)
     return Settings.of(await services.call(services.identity.UpdateSettings, request, caller))

@@ -52,8 +52,12 @@ class Folders(BaseModel):
 
 
 @router.post("/folders", status_code=status.HTTP_201_CREATED, response_model=FolderWritten)
-async def create_folder(body: FolderIn, caller: CallerDep, services: BackendsDep, response: Response):
-    request = pb.CreateFolderRequest(name=body.name, group_notes_allowed=body.group_notes_allowed)
+async def create_folder(
+    body: FolderIn, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep, response: Response
+):
+    request = pb.CreateFolderRequest(
+        name=body.name, group_notes_allowed=body.group_notes_allowed, consistency_token=consistency
+    )
     reply = await services.call(services.records.CreateFolder, request, caller)
     return FolderWritten(
         **Folder.of(reply.folder).model_dump(),
@@ -124,8 +128,11 @@ class StudentWritten(Student, Written):
 
 
 @router.post("/students", status_code=status.HTTP_201_CREATED, response_model=StudentWritten)
-async def create_student(body: StudentIn, caller: CallerDep, services: BackendsDep, response: Response):
+async def create_student(
+    body: StudentIn, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep, response: Response
+):
     request = pb.CreateStudentRequest(
+        consistency_token=consistency,
         unit_id=str(body.unit_id),
         personnummer=body.personnummer,
         first_name=body.first_name,

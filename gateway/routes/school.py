@@ -45,9 +45,14 @@ async def list_school_years(caller: CallerDep, services: BackendsDep):
 
 
 @router.post("/school-years", status_code=status.HTTP_201_CREATED, response_model=SchoolYear)
-async def create_school_year(body: SchoolYearIn, caller: CallerDep, services: BackendsDep):
+async def create_school_year(
+    body: SchoolYearIn, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
     request = pb.CreateSchoolYearRequest(
-        name=body.name, starts_on=date_to_proto(body.starts_on), ends_on=date_to_proto(body.ends_on)
+        name=body.name,
+        starts_on=date_to_proto(body.starts_on),
+        ends_on=date_to_proto(body.ends_on),
+        consistency_token=consistency,
     )
     return SchoolYear.of(await services.call(services.records.CreateSchoolYear, request, caller))
 
@@ -84,9 +89,12 @@ class SchoolClasses(BaseModel):
 
 
 @router.post("/classes", status_code=status.HTTP_201_CREATED, response_model=SchoolClass)
-async def create_class(body: ClassIn, caller: CallerDep, services: BackendsDep):
+async def create_class(body: ClassIn, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep):
     request = pb.CreateClassRequest(
-        unit_id=str(body.unit_id), school_year_id=str(body.school_year_id), name=body.name
+        unit_id=str(body.unit_id),
+        school_year_id=str(body.school_year_id),
+        name=body.name,
+        consistency_token=consistency,
     )
     return SchoolClass.of(await services.call(services.records.CreateClass, request, caller))
 
@@ -150,9 +158,14 @@ class StudentGroups(BaseModel):
 
 
 @router.post("/student-groups", status_code=status.HTTP_201_CREATED, response_model=StudentGroupWithMembers)
-async def create_student_group(body: StudentGroupIn, caller: CallerDep, services: BackendsDep):
+async def create_student_group(
+    body: StudentGroupIn, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
     request = pb.CreateStudentGroupRequest(
-        unit_id=str(body.unit_id), name=body.name, external_id=body.external_id or ""
+        unit_id=str(body.unit_id),
+        name=body.name,
+        external_id=body.external_id or "",
+        consistency_token=consistency,
     )
     return StudentGroupWithMembers.of(
         await services.call(services.records.CreateStudentGroup, request, caller)
@@ -181,19 +194,29 @@ async def get_student_group(
 MEMBER_PATH = "/student-groups/{group_id}/students/{student_id}"
 
 
+def member_request(group_id: str, student_id: str, consistency: str) -> pb.StudentGroupMemberRequest:
+    return pb.StudentGroupMemberRequest(
+        group_id=group_id, student_id=student_id, consistency_token=consistency
+    )
+
+
 @router.put(MEMBER_PATH, response_model=StudentGroupWithMembers)
-async def add_student_to_group(group_id: str, student_id: str, caller: CallerDep, services: BackendsDep):
+async def add_student_to_group(
+    group_id: str, student_id: str, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
     """Make a student of the group's unit a member (a member stays one)."""
-    request = pb.StudentGroupMemberRequest(group_id=group_id, student_id=student_id)
+    request = member_request(group_id, student_id, consistency)
     return StudentGroupWithMembers.of(
         await services.call(services.records.AddStudentToGroup, request, caller)
     )
 
 
 @router.delete(MEMBER_PATH, response_model=StudentGroupWithMembers)
-async def remove_student_from_group(group_id: str, student_id: str, caller: CallerDep, services: BackendsDep):
+async def remove_student_from_group(
+    group_id: str, student_id: str, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
     """The student is no longer a member (whether or not they were)."""
-    request = pb.StudentGroupMemberRequest(group_id=group_id, student_id=student_id)
+    request = member_request(group_id, student_id, consistency)
     return StudentGroupWithMembers.of(
         await services.call(services.records.RemoveStudentFromGroup, request, caller)
     )
@@ -209,7 +232,12 @@ class PlacementIn(Strict):
 
 @router.put("/students/{student_id}/placements/{school_year_id}", response_model=Placement)
 async def place_student(
-    student_id: str, school_year_id: str, body: PlacementIn, caller: CallerDep, services: BackendsDep
+    student_id: str,
+    school_year_id: str,
+    body: PlacementIn,
+    caller: CallerDep,
+    services: BackendsDep,
+    consistency: ConsistencyDep,
 ):
     """Set the student's class and grade in the school year; other years' placements stay. Both null removes
     the placement."""
@@ -218,6 +246,7 @@ async def place_student(
         school_year_id=school_year_id,
         class_id=str(body.class_id or ""),
         grade=Int32Value(value=body.grade) if body.grade is not None else None,
+        consistency_token=consistency,
     )
     return Placement.of(await services.call(services.records.PlaceStudent, request, caller))
 
@@ -237,9 +266,9 @@ class StudentChanges(Strict):
     protected_identity: bool = None  # type: ignore[assignment]
 
 
-def update_request(student_id: str, body: StudentChanges) -> pb.UpdateStudentRequest:
+def update_request(student_id: str, body: StudentChanges, consistency: str) -> pb.UpdateStudentRequest:
     """Only the fields the body has are set in the request."""
-    request = pb.UpdateStudentRequest(student_id=student_id)
+    request = pb.UpdateStudentRequest(student_id=student_id, consistency_token=consistency)
     for name in body.model_fields_set:
         value = getattr(body, name)
         if name == "phone_numbers":
@@ -252,21 +281,37 @@ def update_request(student_id: str, body: StudentChanges) -> pb.UpdateStudentReq
 
 
 @router.patch("/students/{student_id}", response_model=Student)
-async def update_student(student_id: str, body: StudentChanges, caller: CallerDep, services: BackendsDep):
-    """Change a student's names, contact data and flags (admin, subadmin). Logged."""
-    reply = await services.call(services.records.UpdateStudent, update_request(student_id, body), caller)
+async def update_student(
+    student_id: str,
+    body: StudentChanges,
+    caller: CallerDep,
+    services: BackendsDep,
+    consistency: ConsistencyDep,
+):
+    """Change a student's names, contact data and flags (the students module: admins and subadmins by
+    default). Logged."""
+    request = update_request(student_id, body, consistency)
+    reply = await services.call(services.records.UpdateStudent, request, caller)
     return Student.of(reply)
 
 
 @router.post("/students/{student_id}/archive", response_model=Student)
-async def archive_student(student_id: str, caller: CallerDep, services: BackendsDep):
-    request = pb.SetStudentArchivedRequest(student_id=student_id, archived=True)
+async def archive_student(
+    student_id: str, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
+    request = pb.SetStudentArchivedRequest(
+        student_id=student_id, archived=True, consistency_token=consistency
+    )
     return Student.of(await services.call(services.records.SetStudentArchived, request, caller))
 
 
 @router.post("/students/{student_id}/unarchive", response_model=Student)
-async def unarchive_student(student_id: str, caller: CallerDep, services: BackendsDep):
-    request = pb.SetStudentArchivedRequest(student_id=student_id, archived=False)
+async def unarchive_student(
+    student_id: str, caller: CallerDep, services: BackendsDep, consistency: ConsistencyDep
+):
+    request = pb.SetStudentArchivedRequest(
+        student_id=student_id, archived=False, consistency_token=consistency
+    )
     return Student.of(await services.call(services.records.SetStudentArchived, request, caller))
 
 

@@ -22,6 +22,24 @@ class PermissionLevel(StrEnum):
     MEMBER = "member"
 
 
+class AdminModule(StrEnum):
+    """What an administrative action belongs to; authz holds each one's minimum permission level."""
+
+    TEMPLATES = "templates"
+    TEMPLATE_MENUS = "template_menus"
+    FOLDERS = "folders"
+    ROLES = "roles"  # user roles and their grants (journal configuration)
+    UNITS = "units"
+    USERS = "users"
+    ASSIGNMENTS = "assignments"
+    STUDENTS = "students"  # students, school years, classes, student groups, placements
+    IMPORTS = "imports"
+    SETTINGS = "settings"
+    ADDRESS_BOOK = "address_book"
+    CONTACT_TYPES = "contact_types"
+    MODULE_LEVELS = "module_levels"  # module levels and subadmin scopes
+
+
 @dataclass(frozen=True)
 class Caller:
     """The verified identity behind a request, and the raw token to forward downstream."""

@@ -43,6 +43,13 @@ class UnitOfWork:
         # close() rolls back anything uncommitted; loaded rows stay readable after the block.
         await self.session.close()
 
+    async def release(self) -> None:
+        """End the reads made so far (nothing may be staged yet), so that no connection is held while another
+        service answers. Rows read stay readable but are no longer tracked; the next query starts afresh."""
+        if self._events or self.session.new or self.session.dirty or self.session.deleted:
+            raise RuntimeError("release() discards staged changes; release before changing anything")
+        await self.session.close()
+
     def repository(self, org_id: str | uuid.UUID):
         """The service's repository for one organisation, on this unit of work's session."""
         assert self._repositories is not None, f"{self.source} has no repository factory"

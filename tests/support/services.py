@@ -43,12 +43,10 @@ class InProcessServices:
         return f"127.0.0.1:{self.runtimes[name].port}"
 
     async def start(self) -> None:
-        self.runtimes["identity"] = await build_identity(
-            IdentitySettings(**self.common("identity"), auth_signing_key=self.private_key)
-        )
         self.runtimes["authz"] = await build_authz(
             AuthzSettings(**self.common("authz"), freshness_timeout_seconds=1.0)
         )
+        self.runtimes["identity"] = await build_identity(self.identity_settings())
         self.runtimes["records"] = await self.records_with(self.address("authz"))
         self.runtimes["imports"] = await build_imports(
             ImportsSettings(
@@ -64,6 +62,10 @@ class InProcessServices:
             name: open_channel(self.address(name), max_message_bytes=8 * 1024 * 1024)
             for name in self.runtimes
         }
+
+    def identity_settings(self, **overrides) -> IdentitySettings:
+        fields = self.common("identity") | {"authz_addr": self.address("authz")} | overrides
+        return IdentitySettings(**fields, auth_signing_key=self.private_key)
 
     async def records_with(self, authz_addr: str) -> ServiceRuntime:
         """A records runtime that asks the given authz address (e.g. one where nothing listens)."""

@@ -97,3 +97,26 @@ class KnownAssignment(Base):
     unit_id: Mapped[uuid.UUID | None]
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class ModuleLevelRow(Base):
+    """An organisation's minimum permission level of one module, where it changed the default. Source of truth."""
+
+    __tablename__ = "module_levels"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "module"),)
+
+    org_id: Mapped[uuid.UUID]
+    module: Mapped[str]
+    level: Mapped[str]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class ManageableRole(Base):
+    """Subadmin scope: holders of `role_id` may manage assignments of `manageable_role_id`. Source of truth."""
+
+    __tablename__ = "manageable_roles"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "role_id", "manageable_role_id"),)
+
+    org_id: Mapped[uuid.UUID]
+    role_id: Mapped[uuid.UUID]
+    manageable_role_id: Mapped[uuid.UUID]

@@ -4,6 +4,7 @@ own grants, and how far each organisation's events had been applied, all as of o
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.authz.adapters.admin_snapshot import load_snapshot
 from services.authz.adapters.orm import (
     KIT,
     Grant,
@@ -42,6 +43,7 @@ async def read_snapshot(engine: AsyncEngine) -> Snapshot:
                 rows = (await conn.execute(select(table.__table__))).mappings()
                 getattr(changes, name).update((tuple(row[k] for k in keys), dict(row)) for row in rows)
             model.apply(changes, await _grants(conn))
+            await load_snapshot(conn, model)
             positions = await _positions(conn)
             quarantined = {
                 (source, str(org_id))

@@ -69,6 +69,8 @@ class OrgModel:
         "grants_by_role",
         "case_members",
         "_frozen_units",
+        "module_levels",
+        "manageable_roles",
     )
 
     def __init__(self) -> None:
@@ -84,6 +86,10 @@ class OrgModel:
         self.grants_by_role: dict[str, dict[str, GrantRule]] = {}  # role id → folder id → rule
         self.case_members: dict[str, set[str]] = {}  # user id → case ids
         self._frozen_units: frozenset[str] | None = None
+        # Administrative permissions, authz's own like grants: a module's minimum level where the
+        # organisation changed it (absent: its default), and each role's manageable roles.
+        self.module_levels: dict[str, str] = {}
+        self.manageable_roles: dict[str, frozenset[str]] = {}
 
     def org_units(self) -> frozenset[str]:
         """The organisation's units, frozen once per change of the set rather than once per question."""
@@ -231,6 +237,19 @@ class AuthzModel:
         cases.discard(case_id)
         if not cases:
             del self.org(org_id).case_members[user_id]
+
+    def set_module_level(self, org_id: str, module: str, level: str) -> None:
+        """The organisation's minimum permission level of a module."""
+        self._writable(org_id).module_levels[_id(module)] = _id(level)
+
+    def set_manageable_roles(self, org_id: str, role_id: str, role_ids: Iterable[str]) -> None:
+        """The roles whose assignments the role's holders may manage (the whole set; empty forgets it)."""
+        org = self._writable(org_id)
+        manageable = frozenset(_id(r) for r in role_ids)
+        if manageable:
+            org.manageable_roles[_id(role_id)] = manageable
+        else:
+            org.manageable_roles.pop(role_id, None)
 
     # --- questions -------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from elevhalsa.authz.v1 import authz_pb2 as pb
 from elevhalsa.authz.v1 import authz_pb2_grpc
 
 from services.authz.domain.model import Action, GrantRule, NoteFact, Restriction
+from services.authz.entrypoints.admin_servicer import SELF_RESOLVING_ADMIN_METHODS, AdminServicer
 from services.authz.entrypoints.questions_servicer import QUESTION_METHODS, QuestionsServicer
 from services.authz.service_layer import grants
 from services.authz.service_layer.decisions import Decisions, Resource
@@ -16,7 +17,10 @@ from services.common.service import ServiceContext
 ACTIONS = ProtoEnum(pb.Action, Action)
 # Methods that decide from the caller's live state themselves, after honouring the consistency token.
 SELF_RESOLVING_METHODS = (
-    tuple(f"/elevhalsa.authz.v1.AuthzService/{name}" for name in ("Check", "FilterNotes", "ResolveCaller"))
+    tuple(
+        f"/elevhalsa.authz.v1.AuthzService/{name}"
+        for name in ("Check", "FilterNotes", "ResolveCaller", *SELF_RESOLVING_ADMIN_METHODS)
+    )
     + QUESTION_METHODS
 )
 
@@ -27,7 +31,7 @@ def optional_id(value: str, field: str) -> str | None:
     return str(parsed) if parsed else None
 
 
-class AuthzServicer(QuestionsServicer, authz_pb2_grpc.AuthzServiceServicer):
+class AuthzServicer(QuestionsServicer, AdminServicer, authz_pb2_grpc.AuthzServiceServicer):
     def __init__(self, ctx: ServiceContext, live: LiveModel, decisions: Decisions):
         self._ctx = ctx
         self._live = live
@@ -50,8 +54,10 @@ class AuthzServicer(QuestionsServicer, authz_pb2_grpc.AuthzServiceServicer):
         return pb.SetGrantResponse(grant=grants.grant_to_proto(rule), consistency_token=token)
 
     async def ListGrants(self, request, context):
+        caller = current_caller()
+        org = await self._live.fresh(caller.org_id, "", context.time_remaining())
         async with self._ctx.unit_of_work() as uow:
-            rules = await grants.list_grants(uow, current_caller())
+            rules = await grants.list_grants(uow, caller, org)
         return pb.ListGrantsResponse(grants=[grants.grant_to_proto(r) for r in rules])
 
     async def Check(self, request, context):

@@ -7,6 +7,7 @@ from google.protobuf.message import Message
 
 from services.authz.domain.memory import AuthzModel, OrgGrant
 from services.authz.domain.model import GrantRule, Restriction
+from services.authz.service_layer.admin_events import apply_event
 from services.authz.service_layer.grants import ACCESS, RESTRICTION
 from services.authz.service_layer.projections import Changes, fold
 from services.common.convert import optional_uuid, parse_uuid
@@ -26,8 +27,8 @@ def apply_events(model: AuthzModel, source: str, events: list[Message]) -> list[
             malformed += _apply_run(model, pending)
             pending = []
             model.forget(event.meta.org_id, source)
-        elif not isinstance(event, EventEnvelope):  # an unknown type: its revision counts, nothing else
-            pending.append(event)
+        elif not isinstance(event, EventEnvelope) and not apply_event(model, event):
+            pending.append(event)  # an unknown type among them: its revision counts, nothing else
     return malformed + _apply_run(model, pending)
 
 

@@ -80,6 +80,13 @@ class IdentityRepository(TenantRepository):
         """Every user of the organisation, in a stable order."""
         return await self.all(self.select_of(User).order_by(User.id))
 
+    async def other_active_admins(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+        """The organisation's other active administrators, locked so that two demotions cannot both pass."""
+        query = self.select_of(User, User.id).where(
+            User.permission_level == "admin", User.active.is_(True), User.id != user_id
+        )
+        return list(await self.session.scalars(query.with_for_update()))
+
     async def imported_users(self) -> AsyncIterator[User]:
         """Users with an external id, streamed."""
         query = self.select_of(User).where(User.external_id.is_not(None)).order_by(User.id)

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date
 from enum import StrEnum
 
+from services.common.auth import PermissionLevel
 from services.common.errors import InvalidArgument
 
 MIN_PASSWORD_LENGTH = 10
@@ -89,3 +90,13 @@ class UserChange:
     """What an administrator changes of a user by hand; None leaves a field as it is."""
 
     may_sign_notes: bool | None = None
+    permission_level: PermissionLevel | None = None
+
+    def changes(self, user) -> bool:
+        """Whether applying the change to the user (anything with these attributes) alters it."""
+        return any(value is not None and value != getattr(user, name) for name, value in asdict(self).items())
+
+    def apply(self, user) -> None:
+        for name, value in asdict(self).items():
+            if value is not None:
+                setattr(user, name, value)

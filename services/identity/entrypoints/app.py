@@ -3,8 +3,10 @@
 from argon2 import PasswordHasher
 from elevhalsa.identity.v1 import identity_pb2_grpc
 
+from services.common.admin_rights import AdminRights
 from services.common.auth import TokenSigner
 from services.common.db import autocommit
+from services.common.grpc_client import open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
 from services.common.service import open_service
 from services.identity.adapters.callers import UsersTableCallers
@@ -27,7 +29,10 @@ async def build_runtime(settings: IdentitySettings) -> ServiceRuntime:
         audience=settings.auth_audience,
         ttl_seconds=settings.auth_token_ttl_seconds,
     )
-    servicer = IdentityServicer(ctx, hasher, Login(hasher, signer))
+    # Connects on the first administrative call: identity serves logins before authz is up.
+    authz_channel = open_channel(settings.authz_addr)
+    rights = AdminRights(authz_channel, settings.authz_call_timeout_seconds)
+    servicer = IdentityServicer(ctx, hasher, Login(hasher, signer), rights)
     server, health = create_server(
         verifier=ctx.verifier,
         live_callers=UsersTableCallers(autocommit(ctx.engine)),
@@ -36,4 +41,5 @@ async def build_runtime(settings: IdentitySettings) -> ServiceRuntime:
     )
     runtime = ServiceRuntime(server, health, settings.grpc_listen)
     ctx.attach(runtime)
+    runtime.add_closer(authz_channel.close)
     return runtime

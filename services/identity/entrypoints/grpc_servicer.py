@@ -4,6 +4,7 @@ from argon2 import PasswordHasher
 from elevhalsa.identity.v1 import identity_pb2 as pb
 from elevhalsa.identity.v1 import identity_pb2_grpc
 
+from services.common.admin_rights import Rights
 from services.common.auth import current_caller
 from services.common.convert import parse_id, parse_uuid, required_text
 from services.common.service import ServiceContext
@@ -17,10 +18,11 @@ PUBLIC_METHODS = ("/elevhalsa.identity.v1.IdentityService/IssueToken",)
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, ctx: ServiceContext, hasher: PasswordHasher, login: Login):
+    def __init__(self, ctx: ServiceContext, hasher: PasswordHasher, login: Login, rights: Rights):
         self._ctx = ctx
         self._hasher = hasher
         self._login = login
+        self._rights = rights
 
     async def IssueToken(self, request, context):
         async with self._ctx.unit_of_work() as uow:
@@ -35,7 +37,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             external_id=m.external_uuid(request.external_id),
         )
         async with self._ctx.unit_of_work() as uow:
-            unit, token = await handlers.create_unit(uow, current_caller(), new)
+            unit, token = await handlers.create_unit(
+                uow, current_caller(), self._rights, new, token=request.consistency_token
+            )
         return pb.CreateUnitResponse(unit=m.unit_to_proto(unit), consistency_token=token)
 
     async def GetUnit(self, request, context):
@@ -53,7 +57,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         name = required_text(request.name, "name")
         async with self._ctx.unit_of_work() as uow:
             role, token = await handlers.create_user_role(
-                uow, current_caller(), name, m.external_uuid(request.external_id)
+                uow,
+                current_caller(),
+                self._rights,
+                name,
+                m.external_uuid(request.external_id),
+                token=request.consistency_token,
             )
         return pb.CreateUserRoleResponse(role=m.role_to_proto(role), consistency_token=token)
 
@@ -75,13 +84,15 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             may_sign_notes=request.may_sign_notes if request.HasField("may_sign_notes") else True,
         )
         async with self._ctx.unit_of_work() as uow:
-            user, token = await handlers.create_user(uow, current_caller(), new, self._hasher)
+            user, token = await handlers.create_user(
+                uow, current_caller(), self._rights, new, self._hasher, token=request.consistency_token
+            )
         return pb.CreateUserResponse(user=m.user_to_proto(user), consistency_token=token)
 
     async def GetUser(self, request, context):
         async with self._ctx.unit_of_work() as uow:
             user = await handlers.get_user(
-                uow, current_caller(), parse_id(request.user_id, "user_id", "user")
+                uow, current_caller(), self._rights, parse_id(request.user_id, "user_id", "user")
             )
         return m.user_to_proto(user)
 
@@ -93,9 +104,14 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     async def UpdateUser(self, request, context):
         user_id = parse_id(request.user_id, "user_id", "user")
-        change = UserChange(may_sign_notes=m.optional_bool(request, "may_sign_notes"))
+        change = UserChange(
+            may_sign_notes=m.optional_bool(request, "may_sign_notes"),
+            permission_level=m.changed_level(request.permission_level),
+        )
         async with self._ctx.unit_of_work() as uow:
-            user, token = await handlers.update_user(uow, current_caller(), user_id, change)
+            user, token = await handlers.update_user(
+                uow, current_caller(), self._rights, user_id, change, token=request.consistency_token
+            )
         return pb.UpdateUserResponse(user=m.user_to_proto(user), consistency_token=token)
 
     async def CreateAssignment(self, request, context):
@@ -104,7 +120,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             request.role_id, request.unit_id, request.all_units, request.valid_from, request.valid_to
         )
         async with self._ctx.unit_of_work() as uow:
-            assignment, token = await handlers.create_assignment(uow, current_caller(), user_id, terms)
+            assignment, token = await handlers.create_assignment(
+                uow, current_caller(), self._rights, user_id, terms, token=request.consistency_token
+            )
         return pb.CreateAssignmentResponse(
             assignment=m.assignment_to_proto(assignment), consistency_token=token
         )
@@ -112,18 +130,20 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def RevokeAssignment(self, request, context):
         assignment_id = parse_id(request.assignment_id, "assignment_id", "assignment")
         async with self._ctx.unit_of_work() as uow:
-            token = await handlers.revoke_assignment(uow, current_caller(), assignment_id)
+            token = await handlers.revoke_assignment(
+                uow, current_caller(), self._rights, assignment_id, token=request.consistency_token
+            )
         return pb.RevokeAssignmentResponse(consistency_token=token)
 
     async def ListAssignments(self, request, context):
         user_id = parse_id(request.user_id, "user_id", "user")
         async with self._ctx.unit_of_work() as uow:
-            assignments = await handlers.list_assignments(uow, current_caller(), user_id)
+            assignments = await handlers.list_assignments(uow, current_caller(), self._rights, user_id)
         return pb.ListAssignmentsResponse(assignments=[m.assignment_to_proto(a) for a in assignments])
 
     async def ListImportUsers(self, request, context):
         async with self._ctx.unit_of_work() as uow:
-            async for user, assignments in user_import.imported_users(uow, current_caller()):
+            async for user, assignments in user_import.imported_users(uow, current_caller(), self._rights):
                 yield pb.ImportUser(
                     user=m.user_to_proto(user), assignments=[m.assignment_to_proto(a) for a in assignments]
                 )
@@ -133,7 +153,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         deactivate = [parse_uuid(i, "deactivate_user_ids") for i in request.deactivate_user_ids]
         async with self._ctx.unit_of_work() as uow:
             results, token = await user_import.apply_imported_users(
-                uow, current_caller(), upserts, deactivate
+                uow, current_caller(), self._rights, upserts, deactivate
             )
         return pb.ApplyImportedUsersResponse(
             results=[
@@ -154,7 +174,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             subadmins_manage_templates=m.optional_bool(request, "subadmins_manage_templates"),
         )
         async with self._ctx.unit_of_work() as uow:
-            settings = await handlers.update_settings(uow, current_caller(), change)
+            settings = await handlers.update_settings(
+                uow, current_caller(), self._rights, change, token=request.consistency_token
+            )
         return m.settings_to_proto(settings)
 
 

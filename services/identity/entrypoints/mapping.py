@@ -28,6 +28,11 @@ def permission_level(value: int) -> PermissionLevel:
     return PERMISSION_LEVELS.to_domain(value, "permission_level", default=PermissionLevel.MEMBER)
 
 
+def changed_level(value: int) -> PermissionLevel | None:
+    """The permission level an update names; none named leaves it as it is."""
+    return PERMISSION_LEVELS.to_domain(value, "permission_level") if value else None
+
+
 def optional_email(value: str) -> str | None:
     return normalise_email(value) if value.strip() else None
 

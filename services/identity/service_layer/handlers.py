@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from elevhalsa.identity.v1 import events_pb2
 
-from services.common.auth import Caller, PermissionLevel
+from services.common.admin_rights import Rights
+from services.common.auth import AdminModule, Caller, PermissionLevel
 from services.common.clock import utcnow
 from services.common.email import normalise_email
-from services.common.errors import AlreadyExists, InvalidArgument, PermissionDenied
+from services.common.errors import AlreadyExists, Conflict, InvalidArgument, PermissionDenied
 from services.common.repository import open_to_every_member
 from services.common.uow import UnitOfWork
 from services.identity.adapters.orm import Assignment, Unit, User, UserRole
@@ -26,8 +27,7 @@ from services.identity.domain.model import (
 )
 from services.identity.service_layer import events
 
-ADMINS = (PermissionLevel.ADMIN,)
-USER_MANAGERS = (PermissionLevel.ADMIN, PermissionLevel.SUBADMIN)
+ADMIN = PermissionLevel.ADMIN
 
 
 def repository(uow: UnitOfWork, caller: Caller) -> IdentityRepository:
@@ -58,8 +58,10 @@ class NewUnit:
     external_id: uuid.UUID | None
 
 
-async def create_unit(uow: UnitOfWork, caller: Caller, new: NewUnit) -> tuple[Unit, str]:
-    caller.require_level(*ADMINS)
+async def create_unit(
+    uow: UnitOfWork, caller: Caller, rights: Rights, new: NewUnit, *, token: str = ""
+) -> tuple[Unit, str]:
+    await rights.require(caller, AdminModule.UNITS, token)
     repo = repository(uow, caller)
     if await repo.unit_named(new.name):
         raise AlreadyExists(f"a unit named {new.name!r} already exists", field="name")
@@ -80,9 +82,15 @@ async def create_unit(uow: UnitOfWork, caller: Caller, new: NewUnit) -> tuple[Un
 
 
 async def create_user_role(
-    uow: UnitOfWork, caller: Caller, name: str, external_id: uuid.UUID | None
+    uow: UnitOfWork,
+    caller: Caller,
+    rights: Rights,
+    name: str,
+    external_id: uuid.UUID | None,
+    *,
+    token: str = "",
 ) -> tuple[UserRole, str]:
-    caller.require_level(*ADMINS)
+    await rights.require(caller, AdminModule.ROLES, token)
     repo = repository(uow, caller)
     if await repo.role_named(name):
         raise AlreadyExists(f"a user role named {name!r} already exists", field="name")
@@ -108,14 +116,12 @@ class NewUser:
 
 
 async def create_user(
-    uow: UnitOfWork, caller: Caller, new: NewUser, hasher: PasswordHasher
+    uow: UnitOfWork, caller: Caller, rights: Rights, new: NewUser, hasher: PasswordHasher, *, token: str = ""
 ) -> tuple[User, str]:
-    caller.require_level(*USER_MANAGERS)
-    if new.permission_level == PermissionLevel.ADMIN and caller.permission_level != PermissionLevel.ADMIN:
-        raise PermissionDenied("only an administrator may create administrators", field="permission_level")
-    if new.external_id and caller.permission_level != PermissionLevel.ADMIN:
-        # An external id hands the user to the import, which gives assignments: only administrators decide that.
-        raise PermissionDenied("only an administrator may set external_id", field="external_id")
+    concerns_admin = new.permission_level is ADMIN
+    await rights.require(caller, AdminModule.USERS, token, concerns_admin=concerns_admin)
+    if new.external_id:
+        await require_import_rights(caller, rights, token)
     repo = repository(uow, caller)
     if new.external_id and await repo.user_by_external_id(new.external_id):
         raise AlreadyExists("a user with this external_id already exists", field="external_id")
@@ -147,9 +153,19 @@ async def add_credential(repo: IdentityRepository, user: User, password: str, ha
         raise AlreadyExists("another user already logs in with this e-mail address", field="email")
 
 
-async def get_user(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID) -> User:
+async def require_import_rights(caller: Caller, rights: Rights, token: str) -> None:
+    """An external id hands the user to the user import, which gives assignments: the imports module decides."""
+    try:
+        await rights.require(caller, AdminModule.IMPORTS, token)
+    except PermissionDenied as refused:
+        raise PermissionDenied(
+            f"an external_id hands the user to the user import: {refused.message}", field="external_id"
+        ) from None
+
+
+async def get_user(uow: UnitOfWork, caller: Caller, rights: Rights, user_id: uuid.UUID) -> User:
     if str(user_id) != caller.user_id:
-        caller.require_level(*USER_MANAGERS)
+        await rights.require(caller, AdminModule.USERS)
     return await repository(uow, caller).user(user_id)
 
 
@@ -167,25 +183,66 @@ async def user_names(uow: UnitOfWork, caller: Caller, user_ids: list[uuid.UUID])
 
 
 async def update_user(
-    uow: UnitOfWork, caller: Caller, user_id: uuid.UUID, change: UserChange
+    uow: UnitOfWork,
+    caller: Caller,
+    rights: Rights,
+    user_id: uuid.UUID,
+    change: UserChange,
+    *,
+    token: str = "",
 ) -> tuple[User, str]:
     """Change what an administrator sets by hand; returns the user and a consistency token."""
-    caller.require_level(*ADMINS)
-    user = await repository(uow, caller).user(user_id)
-    if change.may_sign_notes is not None and change.may_sign_notes != user.may_sign_notes:
-        user.may_sign_notes = change.may_sign_notes
+    repo = repository(uow, caller)
+    user = await repo.user(user_id)
+    concerns_admin = ADMIN in (user.permission_level, change.permission_level)
+    await uow.release()
+    await rights.require(caller, AdminModule.USERS, token, concerns_admin=concerns_admin)
+    user = await repo.user(user_id)
+    if user.permission_level == ADMIN and not concerns_admin:
+        raise Conflict("the user became an administrator meanwhile; try again", field="user_id")
+    if user.permission_level == ADMIN and change.permission_level not in (None, ADMIN):
+        await require_another_admin(repo, user)
+    if change.changes(user):
+        change.apply(user)
         uow.publish(caller.org_id, events.user_changed(user))
     return user, await uow.commit()
 
 
-async def create_assignment(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID, terms: AssignmentTerms):
-    """Give a user a role on a unit (or all units); returns the assignment and a consistency token."""
-    caller.require_level(*ADMINS)
+async def require_another_admin(repo: IdentityRepository, user: User) -> None:
+    """The organisation keeps an active administrator: the last one is not demoted."""
+    if not await repo.other_active_admins(user.id):
+        raise Conflict(
+            "the organisation's last active administrator keeps the level; make another user administrator first",
+            field="permission_level",
+        )
+
+
+async def create_assignment(
+    uow: UnitOfWork,
+    caller: Caller,
+    rights: Rights,
+    user_id: uuid.UUID,
+    terms: AssignmentTerms,
+    *,
+    token: str = "",
+):
+    """Give a user a role on a unit (or all units); returns the assignment and a consistency token. A
+    subadmin's scope applies: authz is told the role and unit."""
     repo = repository(uow, caller)
     await repo.user(user_id)
-    await repo.role(uuid.UUID(terms.role_id))
-    if terms.unit_id:
-        await repo.unit(uuid.UUID(terms.unit_id))
+    role = await repo.role(uuid.UUID(terms.role_id))
+    unit = await repo.unit(uuid.UUID(terms.unit_id)) if terms.unit_id else None
+    await uow.release()
+    await rights.require(
+        caller,
+        AdminModule.ASSIGNMENTS,
+        token,
+        role_id=terms.role_id,
+        unit_id=terms.unit_id,
+        all_units=terms.all_units,
+        role_name=role.name,
+        unit_name=unit.name if unit else "",
+    )
     assignment = new_assignment(repo.org_id, user_id, terms, AssignmentSource.MANUAL)
     repo.add(assignment)
     uow.publish(caller.org_id, events.assignment_granted(assignment))
@@ -206,19 +263,36 @@ def new_assignment(org_id: uuid.UUID, user_id: uuid.UUID, terms: AssignmentTerms
     )
 
 
-async def revoke_assignment(uow: UnitOfWork, caller: Caller, assignment_id: uuid.UUID) -> str:
-    """End an assignment now; the token lets a later read see the revoke."""
-    caller.require_level(*ADMINS)
+async def revoke_assignment(
+    uow: UnitOfWork, caller: Caller, rights: Rights, assignment_id: uuid.UUID, *, token: str = ""
+) -> str:
+    """End an assignment now; the token lets a later read see the revoke. A subadmin's scope applies."""
     repo = repository(uow, caller)
+    assignment = await repo.assignment(assignment_id)
+    role = await repo.role(assignment.role_id)
+    unit = await repo.unit(assignment.unit_id) if assignment.unit_id else None
+    await uow.release()
+    await rights.require(
+        caller,
+        AdminModule.ASSIGNMENTS,
+        token,
+        role_id=str(assignment.role_id),
+        unit_id=str(assignment.unit_id) if assignment.unit_id else None,
+        all_units=assignment.all_units,
+        role_name=role.name,
+        unit_name=unit.name if unit else "",
+    )
     assignment = await repo.assignment(assignment_id)
     assignment.revoked_at = utcnow()
     uow.publish(caller.org_id, events.assignment_revoked(assignment))
     return await uow.commit()
 
 
-async def list_assignments(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID) -> list[Assignment]:
+async def list_assignments(
+    uow: UnitOfWork, caller: Caller, rights: Rights, user_id: uuid.UUID
+) -> list[Assignment]:
     if str(user_id) != caller.user_id:
-        caller.require_level(*USER_MANAGERS)
+        await rights.require(caller, AdminModule.ASSIGNMENTS)
     repo = repository(uow, caller)
     await repo.user(user_id)
     return await repo.active_assignments([user_id])
@@ -231,9 +305,11 @@ async def get_settings(uow: UnitOfWork, caller: Caller) -> Settings:
     return await repository(uow, caller).settings()
 
 
-async def update_settings(uow: UnitOfWork, caller: Caller, change: SettingsChange) -> Settings:
+async def update_settings(
+    uow: UnitOfWork, caller: Caller, rights: Rights, change: SettingsChange, *, token: str = ""
+) -> Settings:
     """Change the settings named; returns the settings after the change."""
-    caller.require_level(*ADMINS)
+    await rights.require(caller, AdminModule.SETTINGS, token)
     repo = repository(uow, caller)
     settings = change.applied_to(await repo.locked_settings())
     await repo.save_settings(settings)

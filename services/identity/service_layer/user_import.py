@@ -4,7 +4,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
-from services.common.auth import Caller, PermissionLevel
+from services.common.admin_rights import Rights
+from services.common.auth import AdminModule, Caller, PermissionLevel
 from services.common.clock import utcnow
 from services.common.email import normalise_email
 from services.common.errors import NotFound
@@ -27,9 +28,11 @@ def terms_of(assignment: Assignment) -> AssignmentTerms:
     )
 
 
-async def imported_users(uow: UnitOfWork, caller: Caller) -> AsyncIterator[tuple[User, list[Assignment]]]:
+async def imported_users(
+    uow: UnitOfWork, caller: Caller, rights: Rights
+) -> AsyncIterator[tuple[User, list[Assignment]]]:
     """Every user with an external id, with the assignments imports gave them."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.IMPORTS)
     repo = repository(uow, caller)
     by_user = defaultdict(list)
     for assignment in await repo.active_assignments(source=AssignmentSource.IMPORT):
@@ -39,10 +42,14 @@ async def imported_users(uow: UnitOfWork, caller: Caller) -> AsyncIterator[tuple
 
 
 async def apply_imported_users(
-    uow: UnitOfWork, caller: Caller, upserts: list[ImportedUserData], deactivate_ids: list[uuid.UUID]
+    uow: UnitOfWork,
+    caller: Caller,
+    rights: Rights,
+    upserts: list[ImportedUserData],
+    deactivate_ids: list[uuid.UUID],
 ) -> tuple[list[tuple[str, str, Outcome]], str]:
     """Apply a batch atomically; returns (external id, user id, outcome) per user and a consistency token."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.IMPORTS)
     repo = repository(uow, caller)
     await check_targets(repo, upserts)
     existing = await repo.users_by_external_ids([u.external_id for u in upserts])

@@ -5,6 +5,7 @@ import logging
 
 from elevhalsa.imports.v1 import imports_pb2_grpc
 
+from services.common.admin_rights import AdminRights
 from services.common.authz_callers import AuthzCallers
 from services.common.clock import utcnow
 from services.common.grpc_client import open_channel
@@ -37,6 +38,7 @@ async def build_runtime(settings: ImportsSettings) -> ServiceRuntime:
         UploadStore(settings.import_upload_dir),
         limits,
         max_bytes,
+        AdminRights(authz_channel, settings.authz_call_timeout_seconds),
     )
     server, health = create_server(
         verifier=ctx.verifier,

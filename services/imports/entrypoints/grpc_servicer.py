@@ -5,6 +5,7 @@ import asyncio
 from elevhalsa.imports.v1 import imports_pb2 as pb
 from elevhalsa.imports.v1 import imports_pb2_grpc
 
+from services.common.admin_rights import Rights
 from services.common.auth import current_caller
 from services.common.clock import utcnow
 from services.common.convert import parse_id, timestamp
@@ -30,8 +31,10 @@ class ImportsServicer(imports_pb2_grpc.ImportsServiceServicer):
         store: UploadStore,
         limits: ReviewLimits,
         max_file_bytes: int,
+        rights: Rights,
     ):
         self._ctx = ctx
+        self._rights = rights
         self._identity = identity
         self._store = store
         self._limits = limits
@@ -47,6 +50,7 @@ class ImportsServicer(imports_pb2_grpc.ImportsServiceServicer):
                 uow,
                 self._store,
                 current_caller(),
+                self._rights,
                 first.info.filename,
                 chunks_of(request_iterator),
                 self._max_file_bytes,
@@ -63,26 +67,28 @@ class ImportsServicer(imports_pb2_grpc.ImportsServiceServicer):
     async def ConfirmUserImportRun(self, request, context):
         run_id = parse_id(request.run_id, "run_id", "user import run")
         async with self._ctx.unit_of_work() as uow:
-            await user_import.confirm_run(uow, self._identity, current_caller(), run_id, utcnow())
+            await user_import.confirm_run(
+                uow, self._identity, current_caller(), self._rights, run_id, utcnow()
+            )
         async with self._ctx.unit_of_work() as uow:
-            run, messages = await runs.get_run(uow, current_caller(), run_id)
+            run, messages = await runs.get_run(uow, current_caller(), self._rights, run_id)
         return run_to_proto(run, messages)
 
     async def GetUserImportRun(self, request, context):
         run_id = parse_id(request.run_id, "run_id", "user import run")
         async with self._ctx.unit_of_work() as uow:
-            run, messages = await runs.get_run(uow, current_caller(), run_id)
+            run, messages = await runs.get_run(uow, current_caller(), self._rights, run_id)
         return run_to_proto(run, messages)
 
     async def ListUserImportRuns(self, request, context):
         async with self._ctx.unit_of_work() as uow:
-            listed = await runs.list_runs(uow, current_caller())
+            listed = await runs.list_runs(uow, current_caller(), self._rights)
         return pb.ListUserImportRunsResponse(runs=[run_to_proto(run, []) for run in listed])
 
     async def GetUserImportRunLog(self, request, context):
         run_id = parse_id(request.run_id, "run_id", "user import run")
         async with self._ctx.unit_of_work() as uow:
-            lines = await runs.run_log(uow, current_caller(), run_id, request.errors_only)
+            lines = await runs.run_log(uow, current_caller(), self._rights, run_id, request.errors_only)
         return pb.GetUserImportRunLogResponse(
             lines=[
                 pb.LogLine(at=timestamp(line.at), level=line.level, message=line.message) for line in lines

@@ -3,7 +3,8 @@
 import uuid
 from datetime import datetime, timedelta
 
-from services.common.auth import Caller, PermissionLevel
+from services.common.admin_rights import Rights
+from services.common.auth import AdminModule, Caller
 from services.common.uow import UnitOfWork
 from services.imports.adapters.orm import UserImportLogLine, UserImportMessage, UserImportRun
 from services.imports.adapters.repository import EVERY_ORGANISATION, ImportsRepository
@@ -23,23 +24,23 @@ async def fail_stale_runs(uow: UnitOfWork, now: datetime, older_than: timedelta 
 
 
 async def get_run(
-    uow: UnitOfWork, caller: Caller, run_id: uuid.UUID
+    uow: UnitOfWork, caller: Caller, rights: Rights, run_id: uuid.UUID
 ) -> tuple[UserImportRun, list[UserImportMessage]]:
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.IMPORTS)
     repo: ImportsRepository = uow.repository(caller.org_id)
     run = await repo.run(run_id)
     return run, await repo.messages(run_id)
 
 
-async def list_runs(uow: UnitOfWork, caller: Caller, limit: int = 100) -> list[UserImportRun]:
-    caller.require_level(PermissionLevel.ADMIN)
+async def list_runs(uow: UnitOfWork, caller: Caller, rights: Rights, limit: int = 100) -> list[UserImportRun]:
+    await rights.require(caller, AdminModule.IMPORTS)
     return await uow.repository(caller.org_id).runs(limit)
 
 
 async def run_log(
-    uow: UnitOfWork, caller: Caller, run_id: uuid.UUID, errors_only: bool
+    uow: UnitOfWork, caller: Caller, rights: Rights, run_id: uuid.UUID, errors_only: bool
 ) -> list[UserImportLogLine]:
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.IMPORTS)
     repo: ImportsRepository = uow.repository(caller.org_id)
     await repo.run(run_id)
     return await repo.log(run_id, errors_only=errors_only)

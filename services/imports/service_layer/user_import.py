@@ -11,7 +11,8 @@ from datetime import datetime
 from elevhalsa.identity.v1 import identity_pb2
 from elevhalsa.imports.v1 import events_pb2, imports_pb2
 
-from services.common.auth import Caller, PermissionLevel
+from services.common.admin_rights import Rights
+from services.common.auth import AdminModule, Caller
 from services.common.clock import utcnow
 from services.common.enums import ProtoEnum
 from services.common.errors import Conflict, DomainError
@@ -103,13 +104,14 @@ async def start_run(
     uow: UnitOfWork,
     store: UploadStore,
     caller: Caller,
+    rights: Rights,
     filename: str,
     chunks: AsyncIterator[bytes],
     max_bytes: int,
     now: datetime,
 ) -> UserImportRun:
     """Write the streamed file to disk and queue a run for it; a conflict while another run works."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.IMPORTS)
     upload = await store.receive(chunks, max_bytes)
     try:
         repo: ImportsRepository = uow.repository(caller.org_id)
@@ -251,10 +253,15 @@ async def finish_run(
 
 
 async def confirm_run(
-    uow: UnitOfWork, identity: IdentityClient, caller: Caller, run_id: uuid.UUID, now: datetime
+    uow: UnitOfWork,
+    identity: IdentityClient,
+    caller: Caller,
+    rights: Rights,
+    run_id: uuid.UUID,
+    now: datetime,
 ) -> UserImportRun:
     """Apply the deactivations a run held back for review; the run then ends succeeded."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.IMPORTS)
     repo: ImportsRepository = uow.repository(caller.org_id)
     run = await repo.run(run_id, for_update=True)  # a second confirmation waits, then finds it succeeded
     if run.status != RunStatus.NEEDS_REVIEW:

@@ -2,6 +2,7 @@
 
 from elevhalsa.records.v1 import records_pb2_grpc
 
+from services.common.admin_rights import AdminRights
 from services.common.authz_callers import AuthzCallers
 from services.common.grpc_client import LARGE_MESSAGE_BYTES, open_channel
 from services.common.grpc_server import ServiceRuntime, create_server
@@ -24,6 +25,7 @@ async def build_runtime(settings: RecordsSettings) -> ServiceRuntime:
         ctx,
         AuthzClient(authz_channel, authz_timeout),
         IdentityClient(identity_channel, settings.grpc_call_timeout_seconds),
+        AdminRights(authz_channel, authz_timeout),
     )
     server, health = create_server(
         verifier=ctx.verifier,

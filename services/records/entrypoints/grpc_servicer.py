@@ -4,6 +4,7 @@ from elevhalsa.records.v1 import records_pb2 as pb
 from elevhalsa.records.v1 import records_pb2_grpc
 
 from services.common import clock
+from services.common.admin_rights import Rights
 from services.common.auth import current_caller
 from services.common.convert import (
     date_from_proto,
@@ -39,15 +40,21 @@ MAX_POSITION = 10_000
 
 
 class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
-    def __init__(self, ctx: ServiceContext, authz: AuthzClient, identity: IdentityClient):
+    def __init__(self, ctx: ServiceContext, authz: AuthzClient, identity: IdentityClient, rights: Rights):
         self._units = ctx.unit_of_work
         self._authz = authz
         self._identity = identity
+        self._rights = rights
 
     async def CreateFolder(self, request, context):
         name = required_text(request.name, "name")
         folder, token = await handlers.create_folder(
-            self._units, current_caller(), name, request.group_notes_allowed
+            self._units,
+            current_caller(),
+            self._rights,
+            name,
+            request.group_notes_allowed,
+            token=request.consistency_token,
         )
         return pb.CreateFolderResponse(folder=folder_to_proto(folder), consistency_token=token)
 
@@ -60,7 +67,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     async def CreateNoteTemplate(self, request, context):
         drafts = [tm.row_draft(row) for row in request.rows]
         view, token = await template_handlers.create_template(
-            self._units, current_caller(), self._identity, request.name, drafts
+            self._units, current_caller(), self._rights, self._identity, request.name, drafts
         )
         return pb.CreateNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
 
@@ -83,14 +90,14 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         template_id = parse_id(request.template_id, "template_id", "note template")
         drafts = [tm.row_draft(row) for row in request.rows]
         view, token = await template_handlers.update_template(
-            self._units, current_caller(), self._identity, template_id, request.name, drafts
+            self._units, current_caller(), self._rights, self._identity, template_id, request.name, drafts
         )
         return pb.UpdateNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
 
     async def RetireNoteTemplate(self, request, context):
         template_id = parse_id(request.template_id, "template_id", "note template")
         view, token = await template_handlers.retire_template(
-            self._units, current_caller(), self._identity, template_id
+            self._units, current_caller(), self._rights, self._identity, template_id
         )
         return pb.RetireNoteTemplateResponse(template=tm.view_to_proto(view), consistency_token=token)
 
@@ -99,7 +106,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     async def CreateTemplateMenu(self, request, context):
         items = tm.menu_items(request.items)
         menu, token = await template_handlers.create_menu(
-            self._units, current_caller(), self._identity, request.name, items
+            self._units, current_caller(), self._rights, self._identity, request.name, items
         )
         return pb.CreateTemplateMenuResponse(menu=tm.menu_to_proto(menu), consistency_token=token)
 
@@ -115,7 +122,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         menu_id = parse_id(request.menu_id, "menu_id", "template menu")
         items = tm.menu_items(request.items)
         menu, token = await template_handlers.update_menu(
-            self._units, current_caller(), self._identity, menu_id, request.name, items
+            self._units, current_caller(), self._rights, self._identity, menu_id, request.name, items
         )
         return pb.UpdateTemplateMenuResponse(menu=tm.menu_to_proto(menu), consistency_token=token)
 
@@ -129,21 +136,21 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
 
     async def CreateAddressBookEntry(self, request, context):
         entry, token = await template_handlers.create_address_entry(
-            self._units, current_caller(), address_fields(request)
+            self._units, current_caller(), self._rights, address_fields(request)
         )
         return pb.AddressBookEntryResponse(entry=tm.address_entry_to_proto(entry), consistency_token=token)
 
     async def UpdateAddressBookEntry(self, request, context):
         entry_id = parse_id(request.entry_id, "entry_id", "address-book entry")
         entry, token = await template_handlers.update_address_entry(
-            self._units, current_caller(), entry_id, address_fields(request), request.active
+            self._units, current_caller(), self._rights, entry_id, address_fields(request), request.active
         )
         return pb.AddressBookEntryResponse(entry=tm.address_entry_to_proto(entry), consistency_token=token)
 
     async def DeactivateAddressBookEntry(self, request, context):
         entry_id = parse_id(request.entry_id, "entry_id", "address-book entry")
         entry, token = await template_handlers.deactivate_address_entry(
-            self._units, current_caller(), entry_id
+            self._units, current_caller(), self._rights, entry_id
         )
         return pb.AddressBookEntryResponse(entry=tm.address_entry_to_proto(entry), consistency_token=token)
 
@@ -157,7 +164,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         name = required_text(request.name, "name")
         position = contact_type_position(request)
         contact_type, token = await template_handlers.create_contact_type(
-            self._units, current_caller(), name, position
+            self._units, current_caller(), self._rights, name, position
         )
         return pb.ContactTypeResponse(
             contact_type=tm.contact_type_to_proto(contact_type), consistency_token=token
@@ -169,6 +176,7 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         contact_type, token = await template_handlers.update_contact_type(
             self._units,
             current_caller(),
+            self._rights,
             contact_type_id,
             name,
             request.active,
@@ -189,7 +197,9 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
             never_archive=request.never_archive,
         )
         caller = current_caller()
-        student, token = await handlers.create_student(self._units, caller, self._identity, new)
+        student, token = await handlers.create_student(
+            self._units, caller, self._rights, self._identity, new, token=request.consistency_token
+        )
         shown = school.student_view(caller, student)
         return pb.CreateStudentResponse(student=view_to_proto(shown), consistency_token=token)
 
@@ -225,21 +235,39 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     async def UpdateStudent(self, request, context):
         student_id = parse_id(request.student_id, "student_id", "student")
         changes = sp.student_changes(request)
-        return view_to_proto(await school.update_student(self._units, current_caller(), student_id, changes))
+        return view_to_proto(
+            await school.update_student(
+                self._units,
+                current_caller(),
+                self._rights,
+                student_id,
+                changes,
+                token=request.consistency_token,
+            )
+        )
 
     async def SetStudentArchived(self, request, context):
         student_id = parse_id(request.student_id, "student_id", "student")
-        shown = await school.set_student_archived(self._units, current_caller(), student_id, request.archived)
+        shown = await school.set_student_archived(
+            self._units,
+            current_caller(),
+            self._rights,
+            student_id,
+            request.archived,
+            token=request.consistency_token,
+        )
         return view_to_proto(shown)
 
     async def PlaceStudent(self, request, context):
         placement = await school.place_student(
             self._units,
             current_caller(),
+            self._rights,
             parse_id(request.student_id, "student_id", "student"),
             parse_id(request.school_year_id, "school_year_id", "school year"),
             optional_uuid(request.class_id, "class_id"),
             sp.grade_of(request.grade, request.HasField("grade")),
+            token=request.consistency_token,
         )
         return sp.placement_to_proto(placement)
 
@@ -262,9 +290,11 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         year = await school.create_school_year(
             self._units,
             current_caller(),
+            self._rights,
             required_text(request.name, "name"),
             date_from_proto(request.starts_on, "starts_on"),
             date_from_proto(request.ends_on, "ends_on"),
+            token=request.consistency_token,
         )
         return sp.school_year_to_proto(year)
 
@@ -275,10 +305,12 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         school_class = await school.create_class(
             self._units,
             current_caller(),
+            self._rights,
             self._identity,
             parse_uuid(request.unit_id, "unit_id"),
             parse_uuid(request.school_year_id, "school_year_id"),
             required_text(request.name, "name"),
+            token=request.consistency_token,
         )
         return sp.class_to_proto(school_class)
 
@@ -300,10 +332,12 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
         group = await school.create_student_group(
             self._units,
             current_caller(),
+            self._rights,
             self._identity,
             parse_uuid(request.unit_id, "unit_id"),
             required_text(request.name, "name"),
             required_text(request.external_id, "external_id") if request.external_id else None,
+            token=request.consistency_token,
         )
         return sp.group_to_proto(group)
 
@@ -322,14 +356,14 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     async def AddStudentToGroup(self, request, context):
         group_id, student_id = group_member_ids(request)
         group, members = await school.add_student_to_group(
-            self._units, current_caller(), group_id, student_id
+            self._units, current_caller(), self._rights, group_id, student_id, token=request.consistency_token
         )
         return sp.group_to_proto(group, members)
 
     async def RemoveStudentFromGroup(self, request, context):
         group_id, student_id = group_member_ids(request)
         group, members = await school.remove_student_from_group(
-            self._units, current_caller(), group_id, student_id
+            self._units, current_caller(), self._rights, group_id, student_id, token=request.consistency_token
         )
         return sp.group_to_proto(group, members)
 

@@ -11,7 +11,8 @@ from typing import NoReturn
 
 from elevhalsa.records.v1 import events_pb2
 
-from services.common.auth import Caller, PermissionLevel
+from services.common.admin_rights import Rights
+from services.common.auth import AdminModule, Caller
 from services.common.errors import AlreadyExists, PermissionDenied
 from services.common.repository import open_to_every_member
 from services.common.telemetry import current_trace_id
@@ -24,8 +25,6 @@ from services.records.domain.model import (
     AccessOutcome,
 )
 from services.records.domain.school import Contact
-
-STUDENT_ADMINS = (PermissionLevel.ADMIN, PermissionLevel.SUBADMIN)
 
 # Opens a new unit of work (a transaction on a pooled connection, from the first query to the end of the block).
 UnitsOfWork = Callable[[], UnitOfWork]
@@ -77,9 +76,15 @@ async def refuse(
 
 
 async def create_folder(
-    units: UnitsOfWork, caller: Caller, name: str, group_notes_allowed: bool
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    name: str,
+    group_notes_allowed: bool,
+    *,
+    token: str = "",
 ) -> tuple[Folder, str]:
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.FOLDERS, token)
     async with units() as uow:
         repo = repository(uow, caller)
         if await repo.folder_named(name):
@@ -110,11 +115,17 @@ class NewStudent:
 
 
 async def create_student(
-    units: UnitsOfWork, caller: Caller, identity: IdentityClient, new: NewStudent
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    identity: IdentityClient,
+    new: NewStudent,
+    *,
+    token: str = "",
 ) -> tuple[Student, str]:
     """Create a student; an attempt that meets an existing one is logged, since the answer reveals an
     enrolment to someone who may have no access to it."""
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     await identity.require_unit(new.unit_id)
     async with units() as uow:
         repo = repository(uow, caller)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.common import clock
-from services.common.auth import Caller
+from services.common.admin_rights import Rights
+from services.common.auth import AdminModule, Caller
 from services.common.errors import AlreadyExists, Conflict, InvalidArgument, PermissionDenied
 from services.common.repository import open_to_every_member
 from services.records.adapters.clients import AuthzClient, IdentityClient
@@ -37,7 +38,7 @@ from services.records.domain.school import (
     standard_school_year,
 )
 from services.records.service_layer import handlers
-from services.records.service_layer.handlers import STUDENT_ADMINS, UnitsOfWork, access_entry, repository
+from services.records.service_layer.handlers import UnitsOfWork, access_entry, repository
 
 NOT_ALLOWED = "you do not have access to this unit's students"
 
@@ -76,10 +77,17 @@ async def list_school_years(units: UnitsOfWork, caller: Caller) -> list[SchoolYe
 
 
 async def create_school_year(
-    units: UnitsOfWork, caller: Caller, name: str, starts_on: date | None, ends_on: date | None
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    *,
+    token: str = "",
 ) -> SchoolYear:
     """A school year with the standard dates of its name, or explicit ones; it must not overlap another."""
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     span = school_year_span(name, starts_on, ends_on)
     async with units() as uow:
         repo = repository(uow, caller)
@@ -139,12 +147,15 @@ async def current_school_year(units: UnitsOfWork, caller: Caller, today: date | 
 async def create_class(
     units: UnitsOfWork,
     caller: Caller,
+    rights: Rights,
     identity: IdentityClient,
     unit_id: uuid.UUID,
     school_year_id: uuid.UUID,
     name: str,
+    *,
+    token: str = "",
 ) -> SchoolClass:
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     await identity.require_unit(unit_id)
     async with units() as uow:
         repo = repository(uow, caller)
@@ -189,12 +200,15 @@ async def get_class(units: UnitsOfWork, caller: Caller, class_id: uuid.UUID) -> 
 async def create_student_group(
     units: UnitsOfWork,
     caller: Caller,
+    rights: Rights,
     identity: IdentityClient,
     unit_id: uuid.UUID,
     name: str,
     external_id: str | None,
+    *,
+    token: str = "",
 ) -> StudentGroup:
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     await identity.require_unit(unit_id)
     async with units() as uow:
         repo = repository(uow, caller)
@@ -229,10 +243,16 @@ async def get_student_group(
 
 
 async def add_student_to_group(
-    units: UnitsOfWork, caller: Caller, group_id: uuid.UUID, student_id: uuid.UUID
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    group_id: uuid.UUID,
+    student_id: uuid.UUID,
+    *,
+    token: str = "",
 ) -> tuple[StudentGroup, list[Student]]:
     """Make the student (of the group's unit) a member; a member already is one."""
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     async with units() as uow:
         repo = repository(uow, caller)
         group, student = await repo.student_group(group_id), await repo.student(student_id)
@@ -246,10 +266,16 @@ async def add_student_to_group(
 
 
 async def remove_student_from_group(
-    units: UnitsOfWork, caller: Caller, group_id: uuid.UUID, student_id: uuid.UUID
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    group_id: uuid.UUID,
+    student_id: uuid.UUID,
+    *,
+    token: str = "",
 ) -> tuple[StudentGroup, list[Student]]:
     """The student is no longer a member (whether or not they were)."""
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     async with units() as uow:
         repo = repository(uow, caller)
         group, student = await repo.student_group(group_id), await repo.student(student_id)
@@ -265,14 +291,17 @@ async def remove_student_from_group(
 async def place_student(
     units: UnitsOfWork,
     caller: Caller,
+    rights: Rights,
     student_id: uuid.UUID,
     school_year_id: uuid.UUID,
     class_id: uuid.UUID | None,
     grade: int | None,
+    *,
+    token: str = "",
 ) -> PlacementView:
     """Set the student's class and grade in one school year; other years' placements stay. Neither a class nor
     a grade removes the placement."""
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     check_grade(grade)
     async with units() as uow:
         repo = repository(uow, caller)
@@ -301,10 +330,16 @@ async def place_student(
 
 
 async def update_student(
-    units: UnitsOfWork, caller: Caller, student_id: uuid.UUID, changes: dict[str, object]
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    student_id: uuid.UUID,
+    changes: dict[str, object],
+    *,
+    token: str = "",
 ) -> StudentView:
     """Change the given fields: names, contact data, never_archive, protected_identity."""
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     checked = {**changes, **check_contact_changes(changes)}
     async with units() as uow:
         repo = repository(uow, caller)
@@ -318,9 +353,15 @@ async def update_student(
 
 
 async def set_student_archived(
-    units: UnitsOfWork, caller: Caller, student_id: uuid.UUID, archived: bool
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    student_id: uuid.UUID,
+    archived: bool,
+    *,
+    token: str = "",
 ) -> StudentView:
-    caller.require_level(*STUDENT_ADMINS)
+    await rights.require(caller, AdminModule.STUDENTS, token)
     async with units() as uow:
         repo = repository(uow, caller)
         student = await repo.student(student_id)

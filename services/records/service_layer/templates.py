@@ -11,7 +11,8 @@ from typing import Any
 from elevhalsa.records.v1 import events_pb2
 
 from services.common import clock
-from services.common.auth import Caller, PermissionLevel
+from services.common.admin_rights import Rights
+from services.common.auth import AdminModule, Caller, PermissionLevel
 from services.common.errors import AlreadyExists, PermissionDenied
 from services.common.repository import open_to_every_member
 from services.records.adapters.clients import IdentityClient
@@ -51,26 +52,32 @@ class TemplateView:
     current_version_id: uuid.UUID
 
 
-async def require_template_manager(caller: Caller, identity: IdentityClient) -> None:
-    """Administrators manage templates and menus; subadmins too where the organisation allows it."""
-    if caller.permission_level is PermissionLevel.ADMIN:
-        return
-    if (
-        caller.permission_level is PermissionLevel.SUBADMIN
-        and (await identity.settings()).subadmins_manage_templates
-    ):
-        return
-    raise PermissionDenied("your permission level does not allow managing note templates and menus")
+async def require_template_manager(
+    caller: Caller, rights: Rights, identity: IdentityClient, module: AdminModule
+) -> None:
+    """The module's level decides (administrators by default); the organisation's setting "subadmins manage
+    templates" lowers it to subadmin. The setting is read only when the module's level alone refuses."""
+    try:
+        await rights.require(caller, module)
+    except PermissionDenied:
+        if not (await identity.settings()).subadmins_manage_templates:
+            raise
+        await rights.require(caller, module, lowered_to=PermissionLevel.SUBADMIN)
 
 
 # Note templates --------------------------------------------------------------------------------------------
 
 
 async def create_template(
-    units: UnitsOfWork, caller: Caller, identity: IdentityClient, name: Any, drafts: Sequence[RowDraft]
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    identity: IdentityClient,
+    name: Any,
+    drafts: Sequence[RowDraft],
 ) -> tuple[TemplateView, str]:
     """A new template at version 1."""
-    await require_template_manager(caller, identity)
+    await require_template_manager(caller, rights, identity, AdminModule.TEMPLATES)
     async with units() as uow:
         repo = repository(uow, caller)
         sources = await prefill_sources(repo, drafts, own_id=None)
@@ -98,6 +105,7 @@ async def create_template(
 async def update_template(
     units: UnitsOfWork,
     caller: Caller,
+    rights: Rights,
     identity: IdentityClient,
     template_id: uuid.UUID,
     name: Any,
@@ -105,7 +113,7 @@ async def update_template(
 ) -> tuple[TemplateView, str]:
     """Save the template's name and rows: in place while no note uses its current version, else as a new
     version (the old one stays readable, unchanged). Rows given with an id keep it; other rows get a new one."""
-    await require_template_manager(caller, identity)
+    await require_template_manager(caller, rights, identity, AdminModule.TEMPLATES)
     async with units() as uow:
         repo = repository(uow, caller)
         # Locked in this order (template, then version) by every edit; a note marking the version used locks
@@ -138,10 +146,10 @@ async def update_template(
 
 
 async def retire_template(
-    units: UnitsOfWork, caller: Caller, identity: IdentityClient, template_id: uuid.UUID
+    units: UnitsOfWork, caller: Caller, rights: Rights, identity: IdentityClient, template_id: uuid.UUID
 ) -> tuple[TemplateView, str]:
     """No new notes from the template, and it leaves the menus notes are written from; never deleted."""
-    await require_template_manager(caller, identity)
+    await require_template_manager(caller, rights, identity, AdminModule.TEMPLATES)
     async with units() as uow:
         repo = repository(uow, caller)
         template = await repo.template(template_id, for_update=True)
@@ -216,10 +224,10 @@ async def require_free_template_name(repo: RecordsRepository, name: str, own_id:
 
 
 async def create_menu(
-    units: UnitsOfWork, caller: Caller, identity: IdentityClient, name: Any, items: Any
+    units: UnitsOfWork, caller: Caller, rights: Rights, identity: IdentityClient, name: Any, items: Any
 ) -> tuple[MenuTree, str]:
     """A new menu; publishes TemplateMenuCreated, so that grants may name it."""
-    await require_template_manager(caller, identity)
+    await require_template_manager(caller, rights, identity, AdminModule.TEMPLATE_MENUS)
     async with units() as uow:
         repo = repository(uow, caller)
         summaries = await summaries_of(repo, menu_template_ids(items))
@@ -235,10 +243,16 @@ async def create_menu(
 
 
 async def update_menu(
-    units: UnitsOfWork, caller: Caller, identity: IdentityClient, menu_id: uuid.UUID, name: Any, items: Any
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    identity: IdentityClient,
+    menu_id: uuid.UUID,
+    name: Any,
+    items: Any,
 ) -> tuple[MenuTree, str]:
     """Replace the menu's name and tree. Templates retired since they were put in the menu may stay."""
-    await require_template_manager(caller, identity)
+    await require_template_manager(caller, rights, identity, AdminModule.TEMPLATE_MENUS)
     async with units() as uow:
         repo = repository(uow, caller)
         menu = await repo.template_menu(menu_id, for_update=True)
@@ -335,9 +349,9 @@ class AddressFields:
 
 
 async def create_address_entry(
-    units: UnitsOfWork, caller: Caller, fields: AddressFields
+    units: UnitsOfWork, caller: Caller, rights: Rights, fields: AddressFields
 ) -> tuple[AddressBookEntry, str]:
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.ADDRESS_BOOK)
     async with units() as uow:
         repo = repository(uow, caller)
         entry = AddressBookEntry(
@@ -353,10 +367,15 @@ async def create_address_entry(
 
 
 async def update_address_entry(
-    units: UnitsOfWork, caller: Caller, entry_id: uuid.UUID, fields: AddressFields, active: bool
+    units: UnitsOfWork,
+    caller: Caller,
+    rights: Rights,
+    entry_id: uuid.UUID,
+    fields: AddressFields,
+    active: bool,
 ) -> tuple[AddressBookEntry, str]:
     """Change an entry; notes that name it keep the snapshot they were written with."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.ADDRESS_BOOK)
     async with units() as uow:
         entry = await repository(uow, caller).address_entry(entry_id)
         entry.name, entry.organisation, entry.address = fields.name, fields.organisation, fields.address
@@ -365,10 +384,10 @@ async def update_address_entry(
 
 
 async def deactivate_address_entry(
-    units: UnitsOfWork, caller: Caller, entry_id: uuid.UUID
+    units: UnitsOfWork, caller: Caller, rights: Rights, entry_id: uuid.UUID
 ) -> tuple[AddressBookEntry, str]:
     """Take the entry out of the address book offered for new notes; never deleted."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.ADDRESS_BOOK)
     async with units() as uow:
         entry = await repository(uow, caller).address_entry(entry_id)
         entry.active = False
@@ -387,10 +406,10 @@ async def list_address_book(
 
 
 async def create_contact_type(
-    units: UnitsOfWork, caller: Caller, name: str, position: int | None
+    units: UnitsOfWork, caller: Caller, rights: Rights, name: str, position: int | None
 ) -> tuple[ContactType, str]:
     """A new contact type, last in the list unless a position is given."""
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.CONTACT_TYPES)
     async with units() as uow:
         repo = repository(uow, caller)
         if await repo.contact_type_named(name):
@@ -407,12 +426,13 @@ async def create_contact_type(
 async def update_contact_type(
     units: UnitsOfWork,
     caller: Caller,
+    rights: Rights,
     contact_type_id: uuid.UUID,
     name: str,
     active: bool,
     position: int | None,
 ) -> tuple[ContactType, str]:
-    caller.require_level(PermissionLevel.ADMIN)
+    await rights.require(caller, AdminModule.CONTACT_TYPES)
     async with units() as uow:
         repo = repository(uow, caller)
         contact_type = await repo.contact_type(contact_type_id)

@@ -8,7 +8,6 @@ from elevhalsa.authz.v1 import authz_pb2 as apb
 from elevhalsa.identity.v1 import identity_pb2 as ipb
 from elevhalsa.imports.v1 import imports_pb2
 from elevhalsa.records.v1 import records_pb2 as rpb
-from sqlalchemy import text
 
 from services.common.errors import PermissionDenied, Unauthenticated
 from services.common.grpc_client import call
@@ -101,18 +100,19 @@ async def test_the_organisation_s_other_administrator_is_not_affected(org):
     assert (resolved.active, resolved.permission_level) == (True, "admin")
 
 
-async def test_a_demoted_admin_is_refused_administration_with_their_old_admin_token(org, engine):
+async def test_a_demoted_admin_is_refused_administration_with_their_old_admin_token(org):
     user, _, old_token = await second_admin(org)
-    # No API changes a permission level yet; this is the row any such change writes.
-    async with engine.begin() as conn:
-        await conn.execute(
-            text("UPDATE identity.users SET permission_level = 'member' WHERE id = :id"),
-            {"id": uuid.UUID(user.id)},
-        )
+    demote = ipb.UpdateUserRequest(user_id=user.id, permission_level=ipb.PERMISSION_LEVEL_MEMBER)
+    demotion = (await org.as_admin(org.identity.UpdateUser, demote)).consistency_token
+    unit, admin = new_unit(), new_admin()
+    unit.consistency_token = admin.consistency_token = demotion
     with pytest.raises(PermissionDenied):
-        await call(org.identity.CreateUnit, new_unit(), token=old_token)
+        await call(org.identity.CreateUnit, unit, token=old_token)
     with pytest.raises(PermissionDenied):
-        await call(org.identity.CreateUser, new_admin(), token=old_token)
+        await call(org.identity.CreateUser, admin, token=old_token)
+    folder = rpb.CreateFolderRequest(name="Efter", consistency_token=demotion)
+    with pytest.raises(PermissionDenied):
+        await call(org.records.CreateFolder, folder, token=old_token)
 
 
 async def test_a_user_created_moments_ago_is_served_by_records_given_the_creation_s_token(org):

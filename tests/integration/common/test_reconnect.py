@@ -12,7 +12,6 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.common.errors import Unavailable
 from services.common.grpc_client import call, open_channel
 from services.identity.entrypoints.app import build_runtime
-from services.identity.settings import IdentitySettings
 from tests.support.waiting import eventually
 
 # How long the service stays down while callers keep trying, as during a rolling restart.
@@ -21,10 +20,7 @@ BACK_WITHIN_SECONDS = 1.0
 
 
 async def identity_on(services, listen: str):
-    settings = IdentitySettings(
-        **{**services.common("identity"), "grpc_listen": listen}, auth_signing_key=services.private_key
-    )
-    runtime = await build_runtime(settings)
+    runtime = await build_runtime(services.identity_settings(grpc_listen=listen))
     await runtime.start()
     return runtime
 

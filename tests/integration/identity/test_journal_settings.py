@@ -147,15 +147,17 @@ async def test_an_administrator_changes_whether_a_user_may_sign_and_the_change_i
     assert [event.may_sign_notes for event in changes] == [True, False]
 
 
-@pytest.mark.parametrize("level", [pb.PERMISSION_LEVEL_MEMBER, pb.PERMISSION_LEVEL_SUBADMIN])
-async def test_only_administrators_change_whether_a_user_may_sign(org, level):
+async def test_a_member_does_not_change_whether_a_user_may_sign_but_a_subadmin_with_the_users_module_does(
+    org,
+):
     user, _ = await org.user()
+    stop = pb.UpdateUserRequest(user_id=user.id, may_sign_notes=False, consistency_token=org.token)
     with pytest.raises(PermissionDenied):
-        await call(
-            org.identity.UpdateUser,
-            pb.UpdateUserRequest(user_id=user.id, may_sign_notes=False),
-            token=await member_of(org, level),
-        )
+        await call(org.identity.UpdateUser, stop, token=await member_of(org, pb.PERMISSION_LEVEL_MEMBER))
+    changed = await call(
+        org.identity.UpdateUser, stop, token=await member_of(org, pb.PERMISSION_LEVEL_SUBADMIN)
+    )
+    assert not changed.user.may_sign_notes
 
 
 async def test_a_user_of_another_organisation_or_a_malformed_id_is_not_found(services, org):

@@ -38,7 +38,8 @@ FAILS_CLOSED_WITHIN_SECONDS = 2.0
 
 class FrozenAuthz(authz_pb2_grpc.AuthzServiceServicer):
     """Takes FilterNotes calls and answers none until released: then it allows every note, or fails. Who the
-    caller is (ResolveCaller, asked on every records call) it answers at once, as an active administrator."""
+    caller is (ResolveCaller, asked on every records call) and whether they may make an administrative change
+    (AuthorizeAdmin) it answers at once, as for an active administrator."""
 
     def __init__(self):
         self.received = 0
@@ -46,6 +47,9 @@ class FrozenAuthz(authz_pb2_grpc.AuthzServiceServicer):
 
     async def ResolveCaller(self, request, context):
         return authz_pb2.ResolveCallerResponse(active=True, permission_level="admin")
+
+    async def AuthorizeAdmin(self, request, context):
+        return authz_pb2.AuthorizeAdminResponse(allowed=True, reason="administrator")
 
     def release(self, *, allowed: int, failed: int) -> None:
         for answer in [True] * allowed + [False] * failed:

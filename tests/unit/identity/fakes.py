@@ -164,6 +164,11 @@ class FakeIdentityRepository:
         ]
         return credential, user
 
+    async def other_active_admins(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+        return [
+            u.id for u in self._ours(User) if u.permission_level == "admin" and u.active and u.id != user_id
+        ]
+
     async def settings(self) -> Settings:
         return settings_of(self._first(OrganisationSettings))
 
@@ -200,12 +205,18 @@ class FakeUnitOfWork:
         self.pending: list[tuple[str, object]] = []
         self.published: list[tuple[str, object]] = []
         self.commits = 0
+        self.releases = 0  # reads ended before asking another service
 
     async def __aenter__(self) -> "FakeUnitOfWork":
         return self
 
     async def __aexit__(self, *exc_info) -> None:
         self.staged, self.removed, self.pending = [], [], []
+
+    async def release(self) -> None:
+        if self.staged or self.removed or self.pending:
+            raise RuntimeError("release() discards staged changes; release before changing anything")
+        self.releases += 1
 
     def visible(self) -> list:
         """The rows this unit of work sees: the store's and its own, less those it removed."""

@@ -3,9 +3,11 @@
 import uuid
 
 import pytest
+from elevhalsa.identity.v1 import identity_pb2
 
+from services.authz.service_layer.projections import Changes
 from services.common.auth import Caller, PermissionLevel
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from services.common.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, PermissionDenied
 from services.identity.adapters.orm import Credential, Unit, User, UserRole
 from services.identity.domain.model import (
     AssignmentTerms,
@@ -17,6 +19,7 @@ from services.identity.domain.model import (
 )
 from services.identity.service_layer import handlers
 from services.identity.service_layer.bootstrap import bootstrap_organisation
+from tests.unit.fake_admin_rights import FakeAdminRights
 from tests.unit.identity.fakes import FakeStore, FakeUnitOfWork, SpyHasher
 
 ORG = uuid.UUID("00000000-0000-0000-0000-00000000000a")
@@ -28,6 +31,7 @@ def caller(level: PermissionLevel, org_id: uuid.UUID = ORG, user_id: uuid.UUID |
     return Caller(user_id=str(user_id or uuid.uuid4()), org_id=str(org_id), permission_level=level, token="t")
 
 
+RIGHTS = FakeAdminRights()  # authz's rules, with the callers at their tokens' levels and no subadmin scopes
 ADMIN = caller(PermissionLevel.ADMIN)
 SUBADMIN = caller(PermissionLevel.SUBADMIN)
 MEMBER = caller(PermissionLevel.MEMBER)
@@ -67,18 +71,18 @@ def uow() -> FakeUnitOfWork:
 
 
 async def given_unit(uow, name="Sätraskolan", org_id=ORG) -> Unit:
-    unit, _ = await handlers.create_unit(uow, caller(PermissionLevel.ADMIN, org_id), new_unit(name))
+    unit, _ = await handlers.create_unit(uow, caller(PermissionLevel.ADMIN, org_id), RIGHTS, new_unit(name))
     return unit
 
 
 async def given_role(uow, name="Skolsköterska", org_id=ORG) -> UserRole:
-    role, _ = await handlers.create_user_role(uow, caller(PermissionLevel.ADMIN, org_id), name, None)
+    role, _ = await handlers.create_user_role(uow, caller(PermissionLevel.ADMIN, org_id), RIGHTS, name, None)
     return role
 
 
 async def given_user(uow, org_id=ORG, **changes) -> User:
     user, _ = await handlers.create_user(
-        uow, caller(PermissionLevel.ADMIN, org_id), new_user(**changes), SpyHasher()
+        uow, caller(PermissionLevel.ADMIN, org_id), RIGHTS, new_user(**changes), SpyHasher()
     )
     return user
 
@@ -89,7 +93,7 @@ def committed(uow: FakeUnitOfWork) -> tuple:
 
 
 async def test_an_administrator_creates_a_unit_and_its_creation_is_published_with_the_commit(uow):
-    unit, token = await handlers.create_unit(uow, ADMIN, new_unit("Sätraskolan"))
+    unit, token = await handlers.create_unit(uow, ADMIN, RIGHTS, new_unit("Sätraskolan"))
     assert [u.name for u in uow.store.of(Unit)] == ["Sätraskolan"]
     assert (uow.event_names(), token) == (["UnitCreated"], "token-1")
     assert uow.published[0][1].unit_id == str(unit.id)
@@ -99,9 +103,9 @@ async def test_an_administrator_creates_a_unit_and_its_creation_is_published_wit
 async def test_only_administrators_create_units_and_user_roles(uow, who):
     before = committed(uow)
     with pytest.raises(PermissionDenied):
-        await handlers.create_unit(uow, who, new_unit())
+        await handlers.create_unit(uow, who, RIGHTS, new_unit())
     with pytest.raises(PermissionDenied):
-        await handlers.create_user_role(uow, who, "Skolsköterska", None)
+        await handlers.create_user_role(uow, who, RIGHTS, "Skolsköterska", None)
     assert committed(uow) == before
 
 
@@ -109,16 +113,16 @@ async def test_a_second_unit_with_the_same_name_is_refused_naming_the_field_and_
     await given_unit(uow, "Sätraskolan")
     before = committed(uow)
     with pytest.raises(AlreadyExists) as refused:
-        await handlers.create_unit(uow, ADMIN, new_unit("Sätraskolan"))
+        await handlers.create_unit(uow, ADMIN, RIGHTS, new_unit("Sätraskolan"))
     assert refused.value.field == "name"
     assert committed(uow) == before and uow.event_names() == ["UnitCreated"]
 
 
 async def test_a_second_unit_with_the_same_external_id_is_refused_naming_that_field(uow):
     external_id = uuid.uuid4()
-    await handlers.create_unit(uow, ADMIN, new_unit("Sätraskolan", external_id))
+    await handlers.create_unit(uow, ADMIN, RIGHTS, new_unit("Sätraskolan", external_id))
     with pytest.raises(AlreadyExists) as refused:
-        await handlers.create_unit(uow, ADMIN, new_unit("Kvarnbyskolan", external_id))
+        await handlers.create_unit(uow, ADMIN, RIGHTS, new_unit("Kvarnbyskolan", external_id))
     assert refused.value.field == "external_id"
 
 
@@ -131,14 +135,14 @@ async def test_the_same_unit_name_in_another_organisation_is_no_duplicate(uow):
 async def test_a_second_user_role_with_the_same_name_is_refused_naming_the_field(uow):
     await given_role(uow, "Skolsköterska")
     with pytest.raises(AlreadyExists) as refused:
-        await handlers.create_user_role(uow, ADMIN, "Skolsköterska", None)
+        await handlers.create_user_role(uow, ADMIN, RIGHTS, "Skolsköterska", None)
     assert refused.value.field == "name"
     assert uow.event_names() == ["UserRoleCreated"]
 
 
 async def test_a_subadmin_creates_a_member_with_a_password_login(uow):
     hasher = SpyHasher()
-    user, _ = await handlers.create_user(uow, SUBADMIN, new_user(password=PASSWORD), hasher)
+    user, _ = await handlers.create_user(uow, SUBADMIN, RIGHTS, new_user(password=PASSWORD), hasher)
     [credential] = uow.store.of(Credential)
     assert (credential.user_id, credential.login_email, hasher.hashed) == (
         user.id,
@@ -151,7 +155,9 @@ async def test_a_subadmin_creates_a_member_with_a_password_login(uow):
 async def test_a_subadmin_cannot_hand_a_user_to_the_import_even_with_a_password(uow):
     hasher, before = SpyHasher(), committed(uow)
     with pytest.raises(PermissionDenied) as refused:
-        await handlers.create_user(uow, SUBADMIN, new_user(external_id="hr-1", password=PASSWORD), hasher)
+        await handlers.create_user(
+            uow, SUBADMIN, RIGHTS, new_user(external_id="hr-1", password=PASSWORD), hasher
+        )
     assert refused.value.field == "external_id"
     assert committed(uow) == before and hasher.hashed == []
 
@@ -160,7 +166,7 @@ async def test_a_subadmin_cannot_create_an_administrator(uow):
     before = committed(uow)
     with pytest.raises(PermissionDenied) as refused:
         await handlers.create_user(
-            uow, SUBADMIN, new_user(permission_level=PermissionLevel.ADMIN), SpyHasher()
+            uow, SUBADMIN, RIGHTS, new_user(permission_level=PermissionLevel.ADMIN), SpyHasher()
         )
     assert refused.value.field == "permission_level"
     assert committed(uow) == before
@@ -170,14 +176,16 @@ async def test_two_users_cannot_log_in_with_one_email_even_in_different_organisa
     await given_user(uow, org_id=OTHER_ORG, password=PASSWORD)
     before = committed(uow)
     with pytest.raises(AlreadyExists) as refused:
-        await handlers.create_user(uow, ADMIN, new_user(password=PASSWORD), SpyHasher())
+        await handlers.create_user(uow, ADMIN, RIGHTS, new_user(password=PASSWORD), SpyHasher())
     assert refused.value.field == "email"
     assert committed(uow) == before
 
 
 async def test_an_assignment_gives_a_role_on_a_unit_and_is_published(uow):
     unit, role, user = await given_unit(uow), await given_role(uow), await given_user(uow)
-    assignment, token = await handlers.create_assignment(uow, ADMIN, user.id, on_unit(role.id, unit.id))
+    assignment, token = await handlers.create_assignment(
+        uow, ADMIN, RIGHTS, user.id, on_unit(role.id, unit.id)
+    )
     assert (assignment.user_id, assignment.role_id, assignment.unit_id, assignment.source) == (
         user.id,
         role.id,
@@ -202,38 +210,103 @@ async def test_an_assignment_naming_what_the_organisation_lacks_is_refused_namin
     ids = ours | {missing: theirs[missing]}
     before = committed(uow)
     with pytest.raises(NotFound) as refused:
-        await handlers.create_assignment(uow, ADMIN, ids["user_id"], on_unit(ids["role_id"], ids["unit_id"]))
+        await handlers.create_assignment(
+            uow, ADMIN, RIGHTS, ids["user_id"], on_unit(ids["role_id"], ids["unit_id"])
+        )
     assert refused.value.field == missing
     assert committed(uow) == before
 
 
-async def test_only_administrators_give_assignments(uow):
-    role, user = await given_role(uow), await given_user(uow)
+async def test_a_subadmin_whose_roles_manage_no_role_gives_no_assignment_and_none_on_all_units(uow):
+    unit, role, user = await given_unit(uow), await given_role(uow), await given_user(uow)
     before = committed(uow)
-    with pytest.raises(PermissionDenied):
-        await handlers.create_assignment(uow, SUBADMIN, user.id, on_all_units(role.id))
+    with pytest.raises(PermissionDenied) as on_unit_refused:
+        await handlers.create_assignment(uow, SUBADMIN, RIGHTS, user.id, on_unit(role.id, unit.id))
+    with pytest.raises(PermissionDenied) as everywhere_refused:
+        await handlers.create_assignment(uow, SUBADMIN, RIGHTS, user.id, on_all_units(role.id))
+    assert (on_unit_refused.value.field, everywhere_refused.value.field) == ("role_id", "all_units")
+    assert "'Skolsköterska'" in on_unit_refused.value.message
     assert committed(uow) == before
+
+
+def scoped_subadmin(nurse: UserRole, school: Unit) -> tuple[Caller, FakeAdminRights]:
+    """A subadmin holding a role, on the school, whose holders may manage nurses; and authz knowing so."""
+    subadmin, rights = caller(PermissionLevel.SUBADMIN), FakeAdminRights()
+    rights.know(subadmin)
+    row = {
+        "assignment_id": "a-subadmin",
+        "org_id": subadmin.org_id,
+        "user_id": subadmin.user_id,
+        "role_id": "role-subadmin",
+        "unit_id": str(school.id),
+        "valid_from": None,
+        "valid_to": None,
+    }
+    rights.model.apply(Changes(assignments={"a-subadmin": row}))
+    rights.model.set_manageable_roles(subadmin.org_id, "role-subadmin", [str(nurse.id)])
+    return subadmin, rights
+
+
+async def test_a_scoped_subadmin_gives_and_ends_a_nurse_assignment_on_their_school(uow):
+    school, nurse, user = await given_unit(uow), await given_role(uow), await given_user(uow)
+    subadmin, rights = scoped_subadmin(nurse, school)
+    assignment, _ = await handlers.create_assignment(
+        uow, subadmin, rights, user.id, on_unit(nurse.id, school.id), token="their-token"
+    )
+    await handlers.revoke_assignment(uow, subadmin, rights, assignment.id)
+    assert uow.event_names()[-2:] == ["AssignmentGranted", "AssignmentRevoked"]
+    assert [question.role_id for _, _, question in rights.asked] == [str(nurse.id)] * 2
+    assert rights.asked[0][1] == "their-token"
+
+
+async def test_a_scoped_subadmin_is_refused_another_school_and_the_reason_names_it(uow):
+    school, nurse, user = await given_unit(uow), await given_role(uow), await given_user(uow)
+    elsewhere = await given_unit(uow, "Björkskolan")
+    subadmin, rights = scoped_subadmin(nurse, school)
+    before = committed(uow)
+    with pytest.raises(PermissionDenied) as refused:
+        await handlers.create_assignment(uow, subadmin, rights, user.id, on_unit(nurse.id, elsewhere.id))
+    assert refused.value.field == "unit_id" and "'Björkskolan'" in refused.value.message
+    assert committed(uow) == before
+
+
+async def test_a_scoped_subadmin_may_not_end_an_assignment_outside_their_scope(uow):
+    school, nurse, user = await given_unit(uow), await given_role(uow), await given_user(uow)
+    doctor = await given_role(uow, "Skolläkare")
+    assignment, _ = await handlers.create_assignment(
+        uow, ADMIN, RIGHTS, user.id, on_unit(doctor.id, school.id)
+    )
+    subadmin, rights = scoped_subadmin(nurse, school)
+    with pytest.raises(PermissionDenied) as refused:
+        await handlers.revoke_assignment(uow, subadmin, rights, assignment.id)
+    assert refused.value.field == "role_id" and assignment.revoked_at is None
+
+
+async def test_the_assignments_reads_end_before_authorization_is_asked(uow):
+    school, nurse, user = await given_unit(uow), await given_role(uow), await given_user(uow)
+    await handlers.create_assignment(uow, ADMIN, RIGHTS, user.id, on_unit(nurse.id, school.id))
+    assert uow.releases == 1
 
 
 async def test_a_revoked_assignment_is_published_and_cannot_be_revoked_again(uow):
     role, user = await given_role(uow), await given_user(uow)
-    assignment, _ = await handlers.create_assignment(uow, ADMIN, user.id, on_all_units(role.id))
-    await handlers.revoke_assignment(uow, ADMIN, assignment.id)
+    assignment, _ = await handlers.create_assignment(uow, ADMIN, RIGHTS, user.id, on_all_units(role.id))
+    await handlers.revoke_assignment(uow, ADMIN, RIGHTS, assignment.id)
     assert assignment.revoked_at is not None and uow.event_names()[-1] == "AssignmentRevoked"
-    assert await handlers.list_assignments(uow, ADMIN, user.id) == []
+    assert await handlers.list_assignments(uow, ADMIN, RIGHTS, user.id) == []
     with pytest.raises(NotFound):
-        await handlers.revoke_assignment(uow, ADMIN, assignment.id)
+        await handlers.revoke_assignment(uow, ADMIN, RIGHTS, assignment.id)
 
 
 async def test_a_member_reads_their_own_user_and_assignments_but_not_anyone_elses(uow):
     me, someone = await given_user(uow, email="me@kommun.se"), await given_user(uow, email="du@kommun.se")
     myself = caller(PermissionLevel.MEMBER, user_id=me.id)
-    assert (await handlers.get_user(uow, myself, me.id)).id == me.id
-    assert await handlers.list_assignments(uow, myself, me.id) == []
+    assert (await handlers.get_user(uow, myself, RIGHTS, me.id)).id == me.id
+    assert await handlers.list_assignments(uow, myself, RIGHTS, me.id) == []
     with pytest.raises(PermissionDenied):
-        await handlers.get_user(uow, myself, someone.id)
+        await handlers.get_user(uow, myself, RIGHTS, someone.id)
     with pytest.raises(PermissionDenied):
-        await handlers.list_assignments(uow, myself, someone.id)
+        await handlers.list_assignments(uow, myself, RIGHTS, someone.id)
 
 
 async def test_every_member_reads_the_organisations_units_and_roles_and_only_those(uow):
@@ -317,7 +390,7 @@ async def test_a_new_user_may_sign_notes_unless_created_otherwise_and_the_event_
 
 async def test_an_administrator_stops_a_user_signing_and_authorization_hears_of_it(uow):
     user = await given_user(uow)
-    changed, token = await handlers.update_user(uow, ADMIN, user.id, UserChange(may_sign_notes=False))
+    changed, token = await handlers.update_user(uow, ADMIN, RIGHTS, user.id, UserChange(may_sign_notes=False))
     assert changed.may_sign_notes is False and token == f"token-{uow.commits}"
     _, event = uow.published[-1]
     assert (type(event).__name__, event.user_id, event.may_sign_notes) == ("UserChanged", str(user.id), False)
@@ -326,23 +399,52 @@ async def test_an_administrator_stops_a_user_signing_and_authorization_hears_of_
 async def test_a_user_change_that_changes_nothing_publishes_nothing(uow):
     user = await given_user(uow)
     before = len(uow.published)
-    await handlers.update_user(uow, ADMIN, user.id, UserChange(may_sign_notes=True))
-    await handlers.update_user(uow, ADMIN, user.id, UserChange())
+    await handlers.update_user(uow, ADMIN, RIGHTS, user.id, UserChange(may_sign_notes=True))
+    await handlers.update_user(uow, ADMIN, RIGHTS, user.id, UserChange())
     assert len(uow.published) == before and user.may_sign_notes
 
 
-@pytest.mark.parametrize("who", [SUBADMIN, MEMBER])
-async def test_only_administrators_change_whether_a_user_may_sign(uow, who):
+async def test_a_member_changes_no_user_but_a_subadmin_does_short_of_the_admin_level(uow):
     user = await given_user(uow)
     with pytest.raises(PermissionDenied):
-        await handlers.update_user(uow, who, user.id, UserChange(may_sign_notes=False))
-    assert user.may_sign_notes
+        await handlers.update_user(uow, MEMBER, RIGHTS, user.id, UserChange(may_sign_notes=False))
+    changed, _ = await handlers.update_user(
+        uow, SUBADMIN, RIGHTS, user.id, UserChange(permission_level=PermissionLevel.SUBADMIN)
+    )
+    assert changed.permission_level == PermissionLevel.SUBADMIN
+
+
+async def test_an_administrator_demotes_a_subadmin_and_authorization_hears_of_it(uow):
+    user = await given_user(uow, permission_level=PermissionLevel.SUBADMIN)
+    changed, token = await handlers.update_user(
+        uow, ADMIN, RIGHTS, user.id, UserChange(permission_level=PermissionLevel.MEMBER)
+    )
+    assert changed.permission_level == PermissionLevel.MEMBER and token == f"token-{uow.commits}"
+    _, event = uow.published[-1]
+    assert (type(event).__name__, event.user_id, event.permission_level) == (
+        "UserChanged",
+        str(user.id),
+        identity_pb2.PERMISSION_LEVEL_MEMBER,
+    )
+
+
+@pytest.mark.parametrize(
+    "start, to", [("member", "admin"), ("admin", "member")], ids=["promote-to-admin", "demote-an-admin"]
+)
+async def test_a_subadmin_never_gives_or_takes_away_the_admin_level(uow, start, to):
+    user = await given_user(uow, permission_level=PermissionLevel(start))
+    before = committed(uow)
+    with pytest.raises(PermissionDenied) as refused:
+        await handlers.update_user(
+            uow, SUBADMIN, RIGHTS, user.id, UserChange(permission_level=PermissionLevel(to))
+        )
+    assert refused.value.field == "permission_level" and committed(uow) == before
 
 
 async def test_a_user_of_another_organisation_is_not_found_for_a_change(uow):
     theirs = await given_user(uow, org_id=OTHER_ORG)
     with pytest.raises(NotFound) as refused:
-        await handlers.update_user(uow, ADMIN, theirs.id, UserChange(may_sign_notes=False))
+        await handlers.update_user(uow, ADMIN, RIGHTS, theirs.id, UserChange(may_sign_notes=False))
     assert refused.value.field == "user_id" and theirs.may_sign_notes
 
 
@@ -354,15 +456,19 @@ async def test_an_organisation_that_never_chose_has_the_default_settings(uow):
 
 
 async def test_an_administrator_changes_one_setting_and_the_other_stays(uow):
-    await handlers.update_settings(uow, ADMIN, SettingsChange(subadmins_manage_templates=True))
-    after = await handlers.update_settings(uow, ADMIN, SettingsChange(prevent_editing_own_signed_notes=True))
+    await handlers.update_settings(uow, ADMIN, RIGHTS, SettingsChange(subadmins_manage_templates=True))
+    after = await handlers.update_settings(
+        uow, ADMIN, RIGHTS, SettingsChange(prevent_editing_own_signed_notes=True)
+    )
     assert after == Settings(prevent_editing_own_signed_notes=True, subadmins_manage_templates=True)
-    changed = await handlers.update_settings(uow, ADMIN, SettingsChange(subadmins_manage_templates=False))
+    changed = await handlers.update_settings(
+        uow, ADMIN, RIGHTS, SettingsChange(subadmins_manage_templates=False)
+    )
     assert await handlers.get_settings(uow, MEMBER) == changed == Settings(True, False)
 
 
 async def test_settings_are_the_organisations_own(uow):
-    await handlers.update_settings(uow, ADMIN, SettingsChange(prevent_editing_own_signed_notes=True))
+    await handlers.update_settings(uow, ADMIN, RIGHTS, SettingsChange(prevent_editing_own_signed_notes=True))
     theirs = caller(PermissionLevel.MEMBER, OTHER_ORG)
     assert await handlers.get_settings(uow, theirs) == Settings()
 
@@ -370,5 +476,16 @@ async def test_settings_are_the_organisations_own(uow):
 @pytest.mark.parametrize("who", [SUBADMIN, MEMBER])
 async def test_only_administrators_change_settings(uow, who):
     with pytest.raises(PermissionDenied):
-        await handlers.update_settings(uow, who, SettingsChange(subadmins_manage_templates=True))
+        await handlers.update_settings(uow, who, RIGHTS, SettingsChange(subadmins_manage_templates=True))
     assert await handlers.get_settings(uow, who) == Settings()
+
+
+async def test_the_last_active_administrator_is_not_demoted_but_one_of_two_is(uow):
+    first = await given_user(uow, email="a@kommun.se", permission_level=PermissionLevel.ADMIN)
+    demote = UserChange(permission_level=PermissionLevel.MEMBER)
+    with pytest.raises(Conflict) as refused:
+        await handlers.update_user(uow, ADMIN, RIGHTS, first.id, demote)
+    assert refused.value.field == "permission_level" and first.permission_level == PermissionLevel.ADMIN
+    await given_user(uow, email="b@kommun.se", permission_level=PermissionLevel.ADMIN)
+    demoted, _ = await handlers.update_user(uow, ADMIN, RIGHTS, first.id, demote)
+    assert demoted.permission_level == PermissionLevel.MEMBER

@@ -10,10 +10,12 @@ from services.common.errors import Conflict, PermissionDenied, TooLarge
 from services.imports.adapters.repository import EVERY_ORGANISATION
 from services.imports.domain.user_import import RunStatus
 from services.imports.service_layer import runs, user_import
+from tests.unit.fake_admin_rights import FakeAdminRights
 from tests.unit.imports.fakes import FakeIdentity, FakeUnitOfWork, FakeUploadStore, a_run
 
 ORG = uuid.uuid4()
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+RIGHTS = FakeAdminRights()
 ADMIN = Caller(str(uuid.uuid4()), str(ORG), PermissionLevel.ADMIN, "token")
 MEMBER = Caller(str(uuid.uuid4()), str(ORG), PermissionLevel.MEMBER, "token")
 
@@ -33,7 +35,7 @@ async def chunks(*parts: bytes):
 async def test_confirming_a_run_waiting_for_review_deactivates_the_held_back_users_and_it_succeeds():
     uow, identity = FakeUnitOfWork(), FakeIdentity(active={"u1", "u2", "u3"})
     run = waiting_for_review(uow, ["u1", "u2"])
-    confirmed = await user_import.confirm_run(uow, identity, ADMIN, run.id, NOW)
+    confirmed = await user_import.confirm_run(uow, identity, ADMIN, RIGHTS, run.id, NOW)
     assert identity.calls == [([], ["u1", "u2"])] and identity.active == {"u3"}
     assert (confirmed.status, confirmed.deactivated_users, confirmed.finished_at) == (
         RunStatus.SUCCEEDED,
@@ -50,7 +52,7 @@ async def test_confirming_a_run_that_is_not_waiting_for_review_is_a_conflict_nam
     run = a_run(ORG, status, NOW)
     uow.data.runs.append(run)
     with pytest.raises(Conflict) as refused:
-        await user_import.confirm_run(uow, identity, ADMIN, run.id, NOW)
+        await user_import.confirm_run(uow, identity, ADMIN, RIGHTS, run.id, NOW)
     assert f"the run is {status}, not waiting for review" in refused.value.message
     assert refused.value.field == "run_id" and identity.calls == [] and not uow.committed
 
@@ -60,7 +62,7 @@ async def test_a_run_replaced_by_a_later_run_cannot_be_confirmed():
     run = waiting_for_review(uow, ["u1"])
     uow.data.runs.append(a_run(ORG, RunStatus.SUCCEEDED, NOW))
     with pytest.raises(Conflict, match="later run"):
-        await user_import.confirm_run(uow, identity, ADMIN, run.id, NOW)
+        await user_import.confirm_run(uow, identity, ADMIN, RIGHTS, run.id, NOW)
     assert identity.active == {"u1"} and uow.data.held[run.id] == ["u1"]
 
 
@@ -68,13 +70,13 @@ async def test_only_administrators_confirm_a_run():
     uow, identity = FakeUnitOfWork(), FakeIdentity(active={"u1"})
     run = waiting_for_review(uow, ["u1"])
     with pytest.raises(PermissionDenied):
-        await user_import.confirm_run(uow, identity, MEMBER, run.id, NOW)
+        await user_import.confirm_run(uow, identity, MEMBER, RIGHTS, run.id, NOW)
     assert identity.active == {"u1"}
 
 
 async def test_an_upload_is_queued_as_a_run_of_the_callers_organisation_and_its_file_kept_for_it():
     uow, store = FakeUnitOfWork(), FakeUploadStore()
-    run = await user_import.start_run(uow, store, ADMIN, "", chunks(b"<users", b"/>"), 100, NOW)
+    run = await user_import.start_run(uow, store, ADMIN, RIGHTS, "", chunks(b"<users", b"/>"), 100, NOW)
     assert (run.org_id, run.status, run.filename, run.created_at) == (ORG, RunStatus.QUEUED, "users.xml", NOW)
     assert store.kept == {run.id: 8} and uow.committed
 
@@ -83,21 +85,23 @@ async def test_an_upload_while_a_run_works_is_refused_and_its_file_not_kept():
     uow, store = FakeUnitOfWork(), FakeUploadStore()
     uow.data.runs.append(a_run(ORG, RunStatus.RUNNING, NOW))
     with pytest.raises(Conflict, match="already running"):
-        await user_import.start_run(uow, store, ADMIN, "users.xml", chunks(b"<users/>"), 100, NOW)
+        await user_import.start_run(uow, store, ADMIN, RIGHTS, "users.xml", chunks(b"<users/>"), 100, NOW)
     assert (store.kept, store.discarded, len(uow.data.runs)) == ({}, 1, 1)
 
 
 async def test_an_upload_over_the_limit_starts_no_run():
     uow, store = FakeUnitOfWork(), FakeUploadStore()
     with pytest.raises(TooLarge):
-        await user_import.start_run(uow, store, ADMIN, "users.xml", chunks(b"x" * 60, b"x" * 60), 100, NOW)
+        await user_import.start_run(
+            uow, store, ADMIN, RIGHTS, "users.xml", chunks(b"x" * 60, b"x" * 60), 100, NOW
+        )
     assert uow.data.runs == [] and not uow.committed
 
 
 async def test_members_cannot_upload():
     with pytest.raises(PermissionDenied):
         await user_import.start_run(
-            FakeUnitOfWork(), FakeUploadStore(), MEMBER, "u.xml", chunks(b""), 100, NOW
+            FakeUnitOfWork(), FakeUploadStore(), MEMBER, RIGHTS, "u.xml", chunks(b""), 100, NOW
         )
 
 

@@ -16,8 +16,9 @@ import sqlalchemy
 from elevhalsa.authz.v1 import authz_pb2
 from sqlalchemy.sql.elements import TextClause
 
+from services.authz.domain.memory import AuthzModel
 from services.common import clock
-from services.common.auth import Caller, PermissionLevel
+from services.common.auth import AdminModule, Caller, PermissionLevel
 from services.common.errors import NotFound, PermissionDenied
 from services.records.adapters.clients import NoteFilter, OrganisationSettings, VisibleUnits
 from services.records.adapters.note_queries import NotePage, rows_as_json
@@ -36,6 +37,7 @@ from services.records.adapters.orm import (
     TemplateMenu,
     TemplateVersion,
 )
+from tests.unit.fake_admin_rights import FakeAdminRights
 
 
 @dataclass
@@ -498,10 +500,12 @@ class FakeIdentity:
         known_units: set[uuid.UUID] = frozenset(),
         *,
         prevent_editing_own_signed_notes: bool = False,
+        subadmins_manage_templates: bool = False,
     ):
         self.units = units
         self.known_units = known_units
         self.prevent_editing_own_signed_notes = prevent_editing_own_signed_notes
+        self.subadmins_manage_templates = subadmins_manage_templates
         self.open_while_asked: list[int] = []
 
     async def require_unit(self, unit_id: uuid.UUID) -> None:
@@ -513,8 +517,21 @@ class FakeIdentity:
         self.open_while_asked.append(self.units.open)
         return OrganisationSettings(
             prevent_editing_own_signed_notes=self.prevent_editing_own_signed_notes,
-            subadmins_manage_templates=False,
+            subadmins_manage_templates=self.subadmins_manage_templates,
         )
+
+
+class FakeRights(FakeAdminRights):
+    """Authz's rules for administrative actions; notes, for every question, whether a unit of work was open."""
+
+    def __init__(self, units: FakeUnitsOfWork, model: AuthzModel | None = None):
+        super().__init__(model)
+        self.units = units
+        self.open_while_asked: list[int] = []
+
+    async def require(self, caller: Caller, module: AdminModule, token: str = "", **target) -> None:
+        self.open_while_asked.append(self.units.open)
+        await super().require(caller, module, token, **target)
 
 
 ORG = uuid.UUID("00000000-0000-0000-0000-00000000000a")
