@@ -50,7 +50,7 @@ class AdminServicer:
     _live: LiveModel
     _ctx: ServiceContext
 
-    async def _facts(self, request, context) -> OrgModel:
+    async def _admin_facts(self, request, context) -> OrgModel:
         wait = self._ctx.settings.freshness_timeout_seconds
         return await admin.caller_facts(
             self._live, current_caller(), request.consistency_token, context.time_remaining(), wait
@@ -58,14 +58,14 @@ class AdminServicer:
 
     async def AuthorizeAdmin(self, request, context):
         question = question_of(request)
-        org = await self._facts(request, context)
+        org = await self._admin_facts(request, context)
         verdict = decide(org, admin.user_key(current_caller()), question, today())
         return pb.AuthorizeAdminResponse(
             allowed=verdict.allowed, reason=verdict.reason, field=verdict.field or ""
         )
 
     async def ListModuleLevels(self, request, context):
-        levels = admin.list_module_levels(await self._facts(request, context), current_caller())
+        levels = admin.list_module_levels(await self._admin_facts(request, context), current_caller())
         return pb.ListModuleLevelsResponse(levels=levels_to_proto(levels))
 
     async def SetModuleLevels(self, request, context):
@@ -73,21 +73,21 @@ class AdminServicer:
             (MODULES.to_domain(item.module, "levels.module"), LEVELS.to_domain(item.level, "levels.level"))
             for item in request.levels
         ]
-        org = await self._facts(request, context)
+        org = await self._admin_facts(request, context)
         async with self._ctx.unit_of_work() as uow:
             levels, token = await admin.set_module_levels(uow, current_caller(), org, changes)
         return pb.SetModuleLevelsResponse(levels=levels_to_proto(levels), consistency_token=token)
 
     async def ListManageableRoles(self, request, context):
         role_id = str(parse_id(request.role_id, "role_id", "user role"))
-        org = await self._facts(request, context)
+        org = await self._admin_facts(request, context)
         role_ids = admin.list_manageable_roles(org, current_caller(), role_id)
         return pb.ListManageableRolesResponse(role_id=role_id, manageable_role_ids=role_ids)
 
     async def SetManageableRoles(self, request, context):
         role_id = str(parse_id(request.role_id, "role_id", "user role"))
         role_ids = [canonical_id(r, "manageable_role_ids") for r in request.manageable_role_ids]
-        org = await self._facts(request, context)
+        org = await self._admin_facts(request, context)
         async with self._ctx.unit_of_work() as uow:
             role_ids, token = await admin.set_manageable_roles(uow, current_caller(), org, role_id, role_ids)
         return pb.SetManageableRolesResponse(

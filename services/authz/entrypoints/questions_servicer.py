@@ -31,7 +31,7 @@ class QuestionsServicer:
 
     _live: FreshFacts
 
-    async def _facts(self, request, context) -> tuple[str, OrgModel]:
+    async def _question_facts(self, request, context) -> tuple[str, OrgModel]:
         """(the caller's user id, the caller's organisation's facts at least as fresh as the request's token)."""
         caller = current_caller()
         _, user_id = caller_key(caller)
@@ -40,7 +40,7 @@ class QuestionsServicer:
 
     async def CheckBatch(self, request, context):
         items = qm.check_items(request.items)
-        caller_id, org = await self._facts(request, context)
+        caller_id, org = await self._question_facts(request, context)
         day = today()
         return pb.CheckBatchResponse(
             results=[
@@ -51,7 +51,7 @@ class QuestionsServicer:
 
     async def LookupStudents(self, request, context):
         students = qm.student_refs(request.students)
-        caller_id, org = await self._facts(request, context)
+        caller_id, org = await self._question_facts(request, context)
         day = today()
         # Whether an all-units assignment lets the caller see every unit, the ones created later too: the
         # question's own reading, so that the flag and the unit list never disagree.
@@ -65,7 +65,7 @@ class QuestionsServicer:
     async def Explain(self, request, context):
         unit_id, folder_id, action, case_id = qm.check_input(request)
         asked = qm.optional_id(request.user_id, "user_id")
-        caller_id, org = await self._facts(request, context)
+        caller_id, org = await self._question_facts(request, context)
         user_id = asked or caller_id
         oversight.require_may_explain(org, caller_id, user_id)
         explanation = questions.explain(org, user_id, unit_id, folder_id, action, today(), case_id)
@@ -75,7 +75,7 @@ class QuestionsServicer:
     async def WhoCanSee(self, request, context):
         unit_id = qm.canonical_id(request.unit_id, "unit_id")
         folder_id = qm.canonical_id(request.folder_id, "folder_id")
-        caller_id, org = await self._facts(request, context)
+        caller_id, org = await self._question_facts(request, context)
         day = today()
         oversight.require_may_ask_who_can_see(org, caller_id, unit_id, folder_id, day)
         seers = questions.who_can_see(org, unit_id, folder_id, day)
