@@ -27,8 +27,10 @@ def apply_events(model: AuthzModel, source: str, events: list[Message]) -> list[
             malformed += _apply_run(model, pending)
             pending = []
             model.forget(event.meta.org_id, source)
-        elif not isinstance(event, EventEnvelope) and not apply_event(model, event):
-            pending.append(event)  # an unknown type among them: its revision counts, nothing else
+        elif isinstance(event, EventEnvelope):
+            continue  # of a type this version does not know: its revision counted, nothing else
+        elif not apply_event(model, event):  # administrative permissions apply themselves
+            pending.append(event)
     return malformed + _apply_run(model, pending)
 
 
