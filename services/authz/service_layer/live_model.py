@@ -67,6 +67,7 @@ class LiveModel:
         self._positions: dict[Key, int] = {}
         self._held: dict[Key, dict[int, Message]] = {}  # events that arrived before their predecessors
         self._untrusted: set[Key] = set()  # quarantined: dropped until a replay marker rebuilds them
+        self._replays: set[str] = set()  # ids of the replay markers applied: few, operators start them
         self._loaded = False
         self._progress = asyncio.Event()
         self.loaded = asyncio.Event()  # set once the first snapshot is in: the replica may serve
@@ -101,11 +102,14 @@ class LiveModel:
 
     def _sequence(self, source: str, event: Message, ready: list) -> None:
         key, revision = (source, event.meta.org_id), event.meta.revision
-        position = self._positions.get(key, 0)
-        if is_replay_marker(event) and (key in self._untrusted or revision <= position + 1):
+        position, marker = self._positions.get(key, 0), is_replay_marker(event)
+        if marker and event.meta.event_id in self._replays:
+            return  # delivered again: applying it again would forget what its replay rebuilt
+        if marker and (key in self._untrusted or revision <= position + 1):
             self._untrusted.discard(key)
-            self._held.pop(key, None)
             self._take(key, event, ready)
+            self._drop_held_up_to(key, revision)
+            self._release_held(key, ready)  # the replayed events that arrived before their marker
         elif key in self._untrusted or revision <= position:
             return  # dropped until the rebuild, or already applied (delivered again, or in the snapshot)
         elif revision == position + 1:
@@ -129,6 +133,14 @@ class LiveModel:
     def _take(self, key: Key, event: Message, ready: list) -> None:
         ready.append(event)
         self._positions[key] = event.meta.revision
+        if is_replay_marker(event):
+            self._replays.add(event.meta.event_id)
+
+    def _drop_held_up_to(self, key: Key, revision: int) -> None:
+        """Forget held events a replay marker made obsolete (it rebuilds from its own revision on)."""
+        held = self._held.get(key, {})
+        for obsolete in [r for r in held if r <= revision]:
+            del held[obsolete]
 
     def _release_held(self, key: Key, ready: list) -> None:
         held = self._held.get(key)
