@@ -17,6 +17,8 @@ BENCHMARKS = (
     "folder_read",
     "note_write",
     "authz_catch_up",
+    "decision_engines",
+    "authz_startup",
     "user_import",
     "user_import_memory",
 )
