@@ -13,6 +13,7 @@ from bench.results import Figure, failed, table
 
 BENCHMARKS = (
     "authz_check",
+    "authz_check_batch",
     "filter_notes",
     "folder_read",
     "note_write",
