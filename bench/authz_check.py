@@ -26,6 +26,7 @@ SETTLE_SECONDS = 2  # lets an overloaded server drain between measurements
 class Runs:
     single: Run  # one call at a time: the latency without queueing
     paced: Run  # the fixed offered rate
+    echo_paced: Run  # the echo at the same rate, in blocks alternating with `paced`
     flat_out: Run  # IN_FLIGHT calls outstanding
     echo_single: Run  # the echo, one at a time, in blocks alternating with `single`
     echo_flat_out: Run  # the echo flat out, in blocks alternating with `flat_out`
@@ -39,12 +40,12 @@ class Plan:
     blocks: int
     singles: int
     flat_out_seconds: float
-    paced_seconds: float
+    paced_blocks: float  # seconds of each block at the fixed rate; blocks // 2 of them for each
     warm_up_seconds: float
 
 
-QUICK = Plan(blocks=3, singles=120, flat_out_seconds=3, paced_seconds=3, warm_up_seconds=1)
-FULL = Plan(blocks=8, singles=480, flat_out_seconds=8, paced_seconds=10, warm_up_seconds=2)
+QUICK = Plan(blocks=2, singles=120, flat_out_seconds=3, paced_blocks=2, warm_up_seconds=1)
+FULL = Plan(blocks=8, singles=480, flat_out_seconds=8, paced_blocks=5, warm_up_seconds=2)
 
 
 def run(options: Options) -> list[Figure]:
@@ -67,15 +68,23 @@ async def measure(stack, clinic: Clinic, plan: Plan) -> Runs:
         single, echo_single = await alternating(
             check, echo, plan.blocks, lambda call: one_at_a_time(call, plan.singles // plan.blocks)
         )
-        paced = await open_loop(check, RATE, plan.paced_seconds)
-        await asyncio.sleep(SETTLE_SECONDS)
+        paced, echo_paced = await alternating(
+            check, echo, plan.blocks // 2, lambda call: settled(open_loop(call, RATE, plan.paced_blocks))
+        )
         flat_out, echo_flat_out = await alternating(
             check,
             echo,
             plan.blocks,
             lambda call: closed_loop(call, IN_FLIGHT, plan.flat_out_seconds / plan.blocks),
         )
-    return Runs(single, paced, flat_out, echo_single, echo_flat_out, plan.blocks)
+    return Runs(single, paced, echo_paced, flat_out, echo_single, echo_flat_out, plan.blocks)
+
+
+async def settled(measuring) -> Run:
+    """Measure, then let a server that fell behind drain before the next measurement."""
+    run = await measuring
+    await asyncio.sleep(SETTLE_SECONDS)
+    return run
 
 
 async def alternating(check: Call, echo: Call, blocks: int, measure_block) -> tuple[Run, Run]:
@@ -91,6 +100,7 @@ async def alternating(check: Call, echo: Call, blocks: int, measure_block) -> tu
 def add(total: Run, block: Run) -> None:
     """Append one block's calls to the total."""
     total.latencies += block.latencies
+    total.lags += block.lags
     total.failures.update(block.failures)
     total.elapsed += block.elapsed
 
@@ -129,12 +139,18 @@ ECHO = (
 def figures(runs: Runs) -> list[Figure]:
     """The runs as figures against the budgets."""
     single, paced, flat_out = runs.single, runs.paced, runs.flat_out
-    echo_single, echo_flat_out = runs.echo_single, runs.echo_flat_out
+    echo_single, echo_paced, echo_flat_out = runs.echo_single, runs.echo_paced, runs.echo_flat_out
     offered = described(
-        f"{paced.calls:,} checks offered at {RATE:,}/s for {paced.calls / RATE:.0f} s, "
-        f"{paced.calls - paced.errors:,} succeeded, last answer after {paced.elapsed:.1f} s; "
-        f"latency from each scheduled start, 5 s deadline",
+        f"{paced.calls:,} checks offered at {RATE:,}/s in blocks of {paced.calls / (runs.blocks // 2):,.0f} "
+        f"alternating with the echo's, {paced.calls - paced.errors:,} succeeded; latency from each scheduled "
+        f"start, 5 s deadline; the client started its calls late by p50 {paced.lag(50):.2f} ms, "
+        f"p99 {paced.lag(99):.1f} ms",
         paced.failure_note(),
+    )
+    echo_offered = described(
+        f"{echo_paced.calls:,} calls to the echo offered at {RATE:,}/s, in blocks alternating with Check's; "
+        f"p50 {echo_paced.p(50):.2f} ms; the client started its calls late by p99 {echo_paced.lag(99):.1f} ms",
+        echo_paced.failure_note(),
     )
     alone = described(
         f"{single.calls:,} checks one after another, p99 {single.p(99):.1f} ms", single.failure_note()
@@ -170,6 +186,7 @@ def figures(runs: Runs) -> list[Figure]:
         ),
         Figure(NAME, "Check p50 at 1,000/s", paced.p(50), "ms", None, offered, paced.errors),
         Figure(NAME, "Check p99 at 1,000/s", paced.p(99), "ms", at_most(5), offered, paced.errors),
+        Figure(NAME, "echo p99 at 1,000/s", echo_paced.p(99), "ms", None, echo_offered, echo_paced.errors),
         Figure(
             NAME,
             f"Check throughput, {IN_FLIGHT} in flight",

@@ -5,6 +5,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import grpc
 
@@ -28,6 +29,9 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
+    lags: list[float] = field(
+        default_factory=list
+    )  # open loop: how late each call started (the client's lag)
 
     @property
     def calls(self) -> int:
@@ -46,6 +50,10 @@ class Run:
         """The q-th percentile latency in milliseconds, failed calls included at the time they failed."""
         return ms(percentile(self.latencies, q))
 
+    def lag(self, q: float) -> float:
+        """The q-th percentile of how late calls started after their scheduled time, in milliseconds."""
+        return ms(percentile(self.lags, q)) if self.lags else 0.0
+
     def failure_note(self) -> str:
         """E.g. "412 of 1,000 calls failed (400 DEADLINE_EXCEEDED, 12 CANCELLED)", or ""."""
         if not self.errors:
@@ -63,15 +71,21 @@ class Run:
 
 
 async def open_loop(call: Call, rate: float, seconds: float) -> Run:
-    """Start calls on a fixed schedule whatever the replies; latency counts from each call's scheduled time."""
+    """Start calls on a fixed schedule whatever the replies; latency counts from each call's scheduled time, and
+    how late each call actually started is kept apart (a stalled client delays calls as a slow server would)."""
     run, tasks = Run(), []
+
+    async def started(scheduled: float) -> None:
+        run.lags.append(time.perf_counter() - scheduled)
+        await call()
+
     start = time.perf_counter()
     for index in range(int(rate * seconds)):
         scheduled = start + index / rate
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(run.timed(call, scheduled)))
+        tasks.append(asyncio.create_task(run.timed(partial(started, scheduled), scheduled)))
     await asyncio.gather(*tasks)
     run.elapsed = time.perf_counter() - start
     return run
