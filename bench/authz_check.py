@@ -11,7 +11,7 @@ import grpc
 from elevhalsa.authz.v1 import authz_pb2, authz_pb2_grpc
 
 from bench.echo import echo_stub, running_echo
-from bench.load import Call, Run, closed_loop, one_at_a_time, open_loop
+from bench.load import Call, Run, closed_loop, one_at_a_time, open_loop, with_server_cpu
 from bench.options import Options
 from bench.results import Figure, at_least, at_most
 from bench.system import Clinic, aio_channel, bearer, open_clinic, running_stack
@@ -50,13 +50,14 @@ FULL = Plan(blocks=8, singles=480, flat_out_seconds=8, paced_blocks=5, warm_up_s
 
 def run(options: Options) -> list[Figure]:
     """Start a stack and the echo, seed a nurse, measure, stop."""
-    with running_stack(NAME) as stack, running_echo(stack):
+    with running_stack(NAME) as stack, running_echo(stack) as echo:
         clinic = open_clinic(stack)
-        runs = asyncio.run(measure(stack, clinic, QUICK if options.quick else FULL))
+        pids = {"authz": stack.processes["authz"].pid, "echo": echo.pid}
+        runs = asyncio.run(measure(stack, clinic, pids, QUICK if options.quick else FULL))
     return figures(runs)
 
 
-async def measure(stack, clinic: Clinic, plan: Plan) -> Runs:
+async def measure(stack, clinic: Clinic, pids: dict[str, int], plan: Plan) -> Runs:
     """Warm both up; one at a time in alternating blocks; `Check` at the fixed rate; flat out in blocks."""
     async with aio_channel(stack, "authz") as authz, aio_channel(stack, "echo") as echo_channel:
         check = caller(authz_pb2_grpc.AuthzServiceStub(authz).Check, clinic)
@@ -71,11 +72,14 @@ async def measure(stack, clinic: Clinic, plan: Plan) -> Runs:
         paced, echo_paced = await alternating(
             check, echo, plan.blocks // 2, lambda call: settled(open_loop(call, RATE, plan.paced_blocks))
         )
+        server = {check: pids["authz"], echo: pids["echo"]}
         flat_out, echo_flat_out = await alternating(
             check,
             echo,
             plan.blocks,
-            lambda call: closed_loop(call, IN_FLIGHT, plan.flat_out_seconds / plan.blocks),
+            lambda call: with_server_cpu(
+                closed_loop(call, IN_FLIGHT, plan.flat_out_seconds / plan.blocks), server[call]
+            ),
         )
     return Runs(single, paced, echo_paced, flat_out, echo_single, echo_flat_out, plan.blocks)
 
@@ -101,6 +105,7 @@ def add(total: Run, block: Run) -> None:
     """Append one block's calls to the total."""
     total.latencies += block.latencies
     total.lags += block.lags
+    total.server_cpu += block.server_cpu
     total.failures.update(block.failures)
     total.elapsed += block.elapsed
 
@@ -162,12 +167,14 @@ def figures(runs: Runs) -> list[Figure]:
     ratio = f"both one at a time in the same run, {runs.blocks} blocks of each in turn"
     flat = described(
         f"{flat_out.calls:,} checks in {flat_out.elapsed:.1f} s against one authz process; "
-        f"p50 {flat_out.p(50):.1f} ms, p99 {flat_out.p(99):.1f} ms",
+        f"p50 {flat_out.p(50):.1f} ms, p99 {flat_out.p(99):.1f} ms; authz used {flat_out.cpu_per_call():.0f} µs "
+        f"of CPU per call, the echo {echo_flat_out.cpu_per_call():.0f} µs",
         flat_out.failure_note(),
     )
     echo_flat = described(
         f"{echo_flat_out.calls:,} calls in {echo_flat_out.elapsed:.1f} s against the echo process, "
-        f"in blocks alternating with Check's; p50 {echo_flat_out.p(50):.1f} ms, p99 {echo_flat_out.p(99):.1f} ms",
+        f"in blocks alternating with Check's; p50 {echo_flat_out.p(50):.1f} ms, p99 {echo_flat_out.p(99):.1f} ms; "
+        f"{echo_flat_out.cpu_per_call():.0f} µs of the echo's CPU per call",
         echo_flat_out.failure_note(),
     )
     return [
@@ -195,6 +202,15 @@ def figures(runs: Runs) -> list[Figure]:
             at_least(2000),
             flat,
             flat_out.errors,
+        ),
+        Figure(
+            NAME,
+            "server CPU per Check / per echo call",
+            flat_out.cpu_per_call() / echo_flat_out.cpu_per_call() if echo_flat_out.server_cpu else 0.0,
+            "x",
+            None,
+            f"flat out, from /proc: authz {flat_out.cpu_per_call():.0f} µs per Check, "
+            f"the echo {echo_flat_out.cpu_per_call():.0f} µs per call",
         ),
         Figure(
             NAME,
