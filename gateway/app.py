@@ -9,7 +9,7 @@ from gateway.clients import open_backends
 from gateway.errors import install_error_handlers
 from gateway.middleware import BodySizeLimit, DropInboundTraceContext, HeaderLimits, TraceIdHeader
 from gateway.openapi import describe_problems
-from gateway.routes import auth, authz, identity, imports, notes, records, school, templates
+from gateway.routes import access, auth, authz, identity, imports, notes, records, school, templates
 from gateway.routes.common import CALLER_ERRORS, LOGIN_ERRORS
 from gateway.settings import GatewaySettings
 from services.common.auth import TokenVerifier
@@ -33,7 +33,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     # The errors each route may answer are documented here, once, not in every route module.
     app.include_router(auth.router, responses=LOGIN_ERRORS)
-    for module in (identity, authz, records, school, templates, notes, imports):
+    for module in (identity, authz, access, records, school, templates, notes, imports):
         app.include_router(module.router, responses=CALLER_ERRORS)
 
     @app.get("/healthz", tags=["operations"])

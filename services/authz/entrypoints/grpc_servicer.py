@@ -4,6 +4,7 @@ from elevhalsa.authz.v1 import authz_pb2 as pb
 from elevhalsa.authz.v1 import authz_pb2_grpc
 
 from services.authz.domain.model import Action, GrantRule, NoteFact, Restriction
+from services.authz.entrypoints.questions_servicer import QUESTION_METHODS, QuestionsServicer
 from services.authz.service_layer import grants
 from services.authz.service_layer.decisions import Decisions, Resource
 from services.authz.service_layer.live_model import LiveModel
@@ -14,8 +15,9 @@ from services.common.service import ServiceContext
 
 ACTIONS = ProtoEnum(pb.Action, Action)
 # Methods that decide from the caller's live state themselves, after honouring the consistency token.
-SELF_RESOLVING_METHODS = tuple(
-    f"/elevhalsa.authz.v1.AuthzService/{name}" for name in ("Check", "FilterNotes", "ResolveCaller")
+SELF_RESOLVING_METHODS = (
+    tuple(f"/elevhalsa.authz.v1.AuthzService/{name}" for name in ("Check", "FilterNotes", "ResolveCaller"))
+    + QUESTION_METHODS
 )
 
 
@@ -25,7 +27,7 @@ def optional_id(value: str, field: str) -> str | None:
     return str(parsed) if parsed else None
 
 
-class AuthzServicer(authz_pb2_grpc.AuthzServiceServicer):
+class AuthzServicer(QuestionsServicer, authz_pb2_grpc.AuthzServiceServicer):
     def __init__(self, ctx: ServiceContext, live: LiveModel, decisions: Decisions):
         self._ctx = ctx
         self._live = live

@@ -85,6 +85,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             )
         return m.user_to_proto(user)
 
+    async def GetUserNames(self, request, context):
+        user_ids = [parse_uuid(value, f"user_ids[{index}]") for index, value in enumerate(request.user_ids)]
+        async with self._ctx.unit_of_work() as uow:
+            users = await handlers.user_names(uow, current_caller(), user_ids)
+        return pb.GetUserNamesResponse(users=[m.user_name_to_proto(user) for user in users])
+
     async def UpdateUser(self, request, context):
         user_id = parse_id(request.user_id, "user_id", "user")
         change = UserChange(may_sign_notes=m.optional_bool(request, "may_sign_notes"))

@@ -79,6 +79,12 @@ def user_to_proto(user: User) -> pb.User:
     )
 
 
+def user_name_to_proto(user: User) -> pb.UserName:
+    return pb.UserName(
+        id=str(user.id), first_name=user.first_name, last_name=user.last_name, active=user.active
+    )
+
+
 def optional_bool(message, field: str) -> bool | None:
     """An `optional bool` of a request: None when the caller left it unset."""
     return getattr(message, field) if message.HasField(field) else None

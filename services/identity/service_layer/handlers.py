@@ -153,6 +153,19 @@ async def get_user(uow: UnitOfWork, caller: Caller, user_id: uuid.UUID) -> User:
     return await repository(uow, caller).user(user_id)
 
 
+MAX_NAMES = 1_000  # a page of a list that names colleagues
+
+
+@open_to_every_member("colleagues' names label who wrote a note and who can read a folder")
+async def user_names(uow: UnitOfWork, caller: Caller, user_ids: list[uuid.UUID]) -> list[User]:
+    """The users of the caller's organisation among the ids, in the order asked, each once."""
+    if len(user_ids) > MAX_NAMES:
+        raise InvalidArgument(f"at most {MAX_NAMES:,} user ids per call", field="user_ids")
+    wanted = list(dict.fromkeys(user_ids))
+    found = {user.id: user for user in await repository(uow, caller).users_by_ids(wanted)}
+    return [found[user_id] for user_id in wanted if user_id in found]
+
+
 async def update_user(
     uow: UnitOfWork, caller: Caller, user_id: uuid.UUID, change: UserChange
 ) -> tuple[User, str]:

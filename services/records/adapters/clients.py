@@ -29,6 +29,18 @@ class NoteFilter:
     reason: str
 
 
+@dataclass(frozen=True)
+class VisibleUnits:
+    """The units whose students the caller may see; `all_units`: every unit, ones created later too."""
+
+    unit_ids: frozenset[str]
+    all_units: bool
+
+    def __contains__(self, unit_id: uuid.UUID) -> bool:
+        """Whether the caller may see the students of a unit of their organisation."""
+        return self.all_units or str(unit_id) in self.unit_ids
+
+
 class AuthzClient:
     """Records' questions to authz; `timeout` is authz's own deadline (AUTHZ_CALL_TIMEOUT_SECONDS)."""
 
@@ -78,6 +90,41 @@ class AuthzClient:
         )
         response = await ask_authz(self._stub.FilterNotes, request, timeout=self._timeout)
         return NoteFilter(response.folder_readable, set(response.allowed_note_ids), response.reason)
+
+    async def visible_units(self, token: str) -> VisibleUnits:
+        """The units whose students the caller may see (one LookupStudents, asking for no student)."""
+        request = authz_pb2.LookupStudentsRequest(consistency_token=token)
+        response = await ask_authz(self._stub.LookupStudents, request, timeout=self._timeout)
+        return VisibleUnits(frozenset(response.unit_ids), response.all_units)
+
+    async def who_can_see(
+        self, unit_id: uuid.UUID, folder_id: uuid.UUID, token: str
+    ) -> authz_pb2.WhoCanSeeResponse:
+        """Every user who may read the folder of the unit's students; PermissionDenied unless the caller is an
+        administrator or may read it too."""
+        request = authz_pb2.WhoCanSeeRequest(
+            unit_id=str(unit_id), folder_id=str(folder_id), consistency_token=token
+        )
+        return await ask_authz(self._stub.WhoCanSee, request, timeout=self._timeout)
+
+    async def explain(
+        self,
+        user_id: uuid.UUID | None,
+        unit_id: uuid.UUID,
+        folder_id: uuid.UUID | None,
+        action: str,
+        token: str,
+    ) -> authz_pb2.ExplainResponse:
+        """Why the user (None: the caller) may or may not; PermissionDenied for someone else's, unless the
+        caller is an administrator."""
+        request = authz_pb2.ExplainRequest(
+            user_id=str(user_id) if user_id else "",
+            unit_id=str(unit_id),
+            folder_id=str(folder_id) if folder_id else "",
+            action=ACTIONS[action],
+            consistency_token=token,
+        )
+        return await ask_authz(self._stub.Explain, request, timeout=self._timeout)
 
 
 class IdentityClient:

@@ -32,6 +32,8 @@ class AccessAction(StrEnum):
     LINK_NOTE = "link_note"
     VERIFY_FOLDER = "verify_folder"
     PREFILL_NOTE = "prefill_note"
+    WHO_CAN_SEE = "who_can_see"  # who may read a folder of the student
+    EXPLAIN_ACCESS = "explain_access"  # why a user may or may not read the student's folder
 
 
 def normalise_personnummer(value: str, *, today: date, field: str = "personnummer") -> str:

@@ -15,7 +15,7 @@ from services.common.convert import (
 )
 from services.common.errors import InvalidArgument
 from services.common.service import ServiceContext
-from services.records.adapters.clients import AuthzClient, IdentityClient
+from services.records.adapters.clients import ACTIONS, AuthzClient, IdentityClient
 from services.records.adapters.orm import Folder, Student
 from services.records.domain.model import normalise_personnummer
 from services.records.domain.school import check_contact
@@ -30,7 +30,7 @@ from services.records.entrypoints.notes_mapping import (
     to_value,
     version_to_proto,
 )
-from services.records.service_layer import handlers, note_reads, notes, school
+from services.records.service_layer import access_questions, handlers, note_reads, notes, school
 from services.records.service_layer import templates as template_handlers
 from services.records.service_layer.school import PlacementView, StudentView
 
@@ -199,6 +199,28 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
             self._units, current_caller(), self._authz, student_id, request.consistency_token
         )
         return view_to_proto(shown)
+
+    async def WhoCanSeeFolder(self, request, context):
+        return await access_questions.who_can_see_folder(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.student_id, "student_id", "student"),
+            parse_id(request.folder_id, "folder_id", "folder"),
+            request.consistency_token,
+        )
+
+    async def ExplainStudentAccess(self, request, context):
+        return await access_questions.explain_access(
+            self._units,
+            current_caller(),
+            self._authz,
+            parse_id(request.student_id, "student_id", "student"),
+            optional_uuid(request.user_id, "user_id"),
+            parse_id(request.folder_id, "folder_id", "folder") if request.folder_id else None,
+            action_name(request.action),
+            request.consistency_token,
+        )
 
     async def UpdateStudent(self, request, context):
         student_id = parse_id(request.student_id, "student_id", "student")
@@ -488,6 +510,17 @@ def contact_type_position(request) -> int | None:
 
 def folder_to_proto(folder: Folder) -> pb.Folder:
     return pb.Folder(id=str(folder.id), name=folder.name, group_notes_allowed=folder.group_notes_allowed)
+
+
+ACTION_NAMES = {number: name for name, number in ACTIONS.items()}
+
+
+def action_name(number: int) -> str:
+    """ "read", "write" or "sign" for an authz action number."""
+    try:
+        return ACTION_NAMES[number]
+    except KeyError:
+        raise InvalidArgument("action must be one of: read, write, sign", field="action") from None
 
 
 def group_member_ids(request: pb.StudentGroupMemberRequest):

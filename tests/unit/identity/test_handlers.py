@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from services.common.auth import Caller, PermissionLevel
-from services.common.errors import AlreadyExists, NotFound, PermissionDenied
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from services.identity.adapters.orm import Credential, Unit, User, UserRole
 from services.identity.domain.model import (
     AssignmentTerms,
@@ -249,8 +249,26 @@ async def test_every_member_reads_the_organisations_units_and_roles_and_only_tho
     assert role.org_id == ORG
 
 
+async def test_a_member_gets_colleagues_names_in_the_order_asked_and_no_one_of_another_organisation(uow):
+    anna = await given_user(uow, first_name="Anna", email="anna@skola.se")
+    berit = await given_user(uow, first_name="Berit", email="berit@skola.se")
+    theirs = await given_user(uow, org_id=OTHER_ORG, first_name="Cecilia", email="cecilia@skola.se")
+    asked = [berit.id, theirs.id, uuid.uuid4(), anna.id, berit.id]
+    assert [u.first_name for u in await handlers.user_names(uow, MEMBER, asked)] == ["Berit", "Anna"]
+    with pytest.raises(InvalidArgument) as too_many:
+        await handlers.user_names(uow, MEMBER, [uuid.uuid4() for _ in range(1001)])
+    assert too_many.value.field == "user_ids"
+
+
 def test_the_reads_open_to_every_member_say_why_and_changes_are_not_open():
-    for read in (handlers.get_unit, handlers.list_units, handlers.list_user_roles, handlers.get_settings):
+    reads = (
+        handlers.get_unit,
+        handlers.list_units,
+        handlers.list_user_roles,
+        handlers.get_settings,
+        handlers.user_names,
+    )
+    for read in reads:
         assert read.open_to_every_member
     changes = (
         handlers.create_unit,

@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy
+from elevhalsa.authz.v1 import authz_pb2
 from sqlalchemy.sql.elements import TextClause
 
 from services.common import clock
 from services.common.auth import Caller, PermissionLevel
-from services.common.errors import NotFound
-from services.records.adapters.clients import NoteFilter, OrganisationSettings
+from services.common.errors import NotFound, PermissionDenied
+from services.records.adapters.clients import NoteFilter, OrganisationSettings, VisibleUnits
 from services.records.adapters.note_queries import NotePage, rows_as_json
 from services.records.adapters.orm import (
     AccessLogEntry,
@@ -436,6 +437,7 @@ class FakeAuthz:
         self.writable = writable
         self.may_sign = may_sign
         self.menus = list(menus)
+        self.asker = ""  # the caller's user id, for the questions that name users
         self.hidden: set[uuid.UUID] = set()
         self.meanwhile: Callable[[], object] | None = None
         self.open_while_asked: list[int] = []
@@ -456,6 +458,29 @@ class FakeAuthz:
     async def writable_menus(self, unit_id, folder_id, token: str) -> tuple[bool, str, list[str]]:
         allowed, reason = await self.check(unit_id, folder_id, "write", token)
         return allowed, reason, list(self.menus) if allowed else []
+
+    async def visible_units(self, token: str) -> VisibleUnits:
+        """`readable`: every unit's students."""
+        await self._asked()
+        return VisibleUnits(frozenset(), all_units=self.readable)
+
+    async def who_can_see(self, unit_id, folder_id, token: str) -> authz_pb2.WhoCanSeeResponse:
+        """`readable`: the caller may ask, and is the one user who can see."""
+        await self._asked()
+        if not self.readable:
+            raise PermissionDenied("only administrators and readers of the folder may see who can")
+        seer = authz_pb2.Seer(user_id=self.asker, assignment_id=str(uuid.uuid4()))
+        return authz_pb2.WhoCanSeeResponse(seers=[seer])
+
+    async def explain(
+        self, user_id, unit_id, folder_id, action: str, token: str
+    ) -> authz_pb2.ExplainResponse:
+        """Anyone's own access; `readable`: anyone's. The answer is what `check` says."""
+        if user_id is not None and str(user_id) != self.asker and not self.readable:
+            await self._asked()
+            raise PermissionDenied("only administrators may explain another user's access")
+        allowed, reason = await self.check(unit_id, folder_id, action, token)
+        return authz_pb2.ExplainResponse(user_id=str(user_id or self.asker), allowed=allowed, reason=reason)
 
     async def filter_notes(self, unit_id, folder_id, notes: list[Note], token: str) -> NoteFilter:
         await self._asked()
