@@ -13,10 +13,13 @@ from bench.results import Figure, failed, table
 
 BENCHMARKS = (
     "authz_check",
+    "authz_check_batch",
     "filter_notes",
     "folder_read",
     "note_write",
     "authz_catch_up",
+    "decision_engines",
+    "authz_startup",
     "user_import",
     "user_import_memory",
 )

@@ -1,20 +1,26 @@
-"""One user's note decisions made in process (services.authz.domain.model) and by the same model in casbin."""
+"""The same note decisions made by authz's in-memory questions (services.authz.domain.questions over an
+OrgModel) and by casbin loaded with the same facts; no stack needed.
+
+One counsellor's assignments (one applies, one is on another unit, one on all units without a grant on the
+folder, one ended yesterday), the grants of their roles and their case memberships are put into an
+AuthzModel, as a snapshot or the event feed puts them, and into a casbin enforcer. Both decide the same
+1,000 notes: all at once (FilterNotes) and one note per call (a decision's fixed cost counted every time)."""
 
 import importlib
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib import metadata
 
-from services.authz.domain.model import (
-    Access,
-    Action,
-    AssignmentFact,
-    GrantRule,
-    NoteFact,
-    Restriction,
-    Subject,
-    allowed_notes,
-    folder_access,
-)
+from bench.options import Options
+from bench.results import Figure, at_least, ms, percentile
+from services.authz.domain import questions
+from services.authz.domain.memory import AuthzModel, OrgGrant, OrgModel
+from services.authz.domain.model import Access, GrantRule, NoteFact, Restriction
+from services.authz.service_layer.projections import Changes
+
+NAME = "decision_engines"
+NOTES = 1000
 
 # RBAC with domains: g = user, role, unit ("*" = all units); g2 = user, case membership; g3 = unit, org.
 # Time-bounded assignments are outside casbin's model: like any casbin adapter would, only assignments
@@ -41,11 +47,19 @@ m = (g(r.sub, p.role, r.unit) || (g(r.sub, p.role, "*") && g3(r.unit, "org"))) \
 && (p.restriction == "case_member" || r.visible == "true")))
 """
 
-USER, UNIT, FOLDER = "user", "unit-0", "folder-medical"
-UNITS = frozenset(f"unit-{i}" for i in range(20))
-FOLDERS = (FOLDER, "folder-student", "folder-counsellor", "folder-psychology")
-MEMBER_CASES = frozenset(f"case-{i}" for i in range(10))
+ORG, USER, UNIT, FOLDER = "org", "user", "unit-0", "folder-medical"
+UNITS = tuple(f"unit-{i}" for i in range(20))
+MEMBER_CASES = tuple(f"case-{i}" for i in range(10))
 ACTIONS_OF = {Access.NONE: (), Access.READ: ("read",), Access.READ_WRITE: ("read", "write")}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    role_id: str
+    unit_id: str | None  # None: all units
+    valid_from: date | None
+    valid_to: date | None
 
 
 @dataclass(frozen=True)
@@ -53,29 +67,29 @@ class Scenario:
     """A counsellor whose grant on the folder only shows notes marked visible in her cases."""
 
     today: date
-    assignments: tuple[AssignmentFact, ...]
-    grants: dict[tuple[str, str], GrantRule]
+    assignments: tuple[Assignment, ...]
+    grants: tuple[GrantRule, ...]
     notes: tuple[NoteFact, ...]
 
 
-def scenario(note_count: int = 1000) -> Scenario:
+def scenario(note_count: int = NOTES) -> Scenario:
     """The user's assignments (one applies), the grants of their roles, and the notes to decide."""
     today = date.today()
     assignments = (
-        AssignmentFact("counsellor", UNIT, None, None),
-        AssignmentFact("nurse", "unit-1", None, None),  # another school: does not apply
-        AssignmentFact("psychologist", None, None, None),  # all units, but no grant on the folder
-        AssignmentFact("teacher", UNIT, None, today - timedelta(days=1)),  # ended yesterday
+        Assignment("a-counsellor", "counsellor", UNIT, None, None),
+        Assignment("a-nurse", "nurse", "unit-1", None, None),  # another school: does not apply
+        Assignment("a-psychologist", "psychologist", None, None, None),  # all units, no grant on the folder
+        Assignment("a-teacher", "teacher", UNIT, None, today - timedelta(days=1)),  # ended yesterday
     )
-    rules = [
+    grants = (
         GrantRule("counsellor", FOLDER, Access.READ_WRITE, Restriction.CASE_MEMBER_NOTES),
         GrantRule("counsellor", "folder-counsellor", Access.READ_WRITE, Restriction.NONE),
         GrantRule("nurse", FOLDER, Access.READ_WRITE, Restriction.NONE),
         GrantRule("nurse", "folder-student", Access.READ_WRITE, Restriction.NONE),
         GrantRule("psychologist", "folder-psychology", Access.READ_WRITE, Restriction.NONE),
         GrantRule("teacher", FOLDER, Access.READ, Restriction.NONE),
-    ]
-    return Scenario(today, assignments, {(r.role_id, r.folder_id): r for r in rules}, notes(note_count))
+    )
+    return Scenario(today, assignments, grants, notes(note_count))
 
 
 def notes(count: int) -> tuple[NoteFact, ...]:
@@ -87,11 +101,53 @@ def notes(count: int) -> tuple[NoteFact, ...]:
     )
 
 
-def decide_in_process(s: Scenario) -> list[str]:
-    """The service's own decision: folder access once, then each note."""
-    subject = Subject(True, s.assignments, s.grants, MEMBER_CASES)
-    access = folder_access(subject, UNIT, FOLDER, Action.READ, s.today, UNITS)
-    return allowed_notes(access, s.notes, subject.member_case_ids)
+# --- authz's model -----------------------------------------------------------------------------------------
+
+
+def org_model(s: Scenario) -> OrgModel:
+    """The scenario's facts in authz's in-memory model, fed as read-model rows like a snapshot."""
+    changes = Changes()
+    changes.units.update(((ORG, u), {"org_id": ORG, "unit_id": u, "active": True}) for u in UNITS)
+    changes.roles.update(((ORG, g.role_id), {"org_id": ORG, "role_id": g.role_id}) for g in s.grants)
+    changes.users[(ORG, USER)] = {
+        "org_id": ORG,
+        "user_id": USER,
+        "active": True,
+        "permission_level": "member",
+        "may_sign_notes": True,
+    }
+    for a in s.assignments:
+        changes.assignments[a.id] = {
+            "assignment_id": a.id,
+            "org_id": ORG,
+            "user_id": USER,
+            "role_id": a.role_id,
+            "unit_id": a.unit_id,
+            "valid_from": a.valid_from,
+            "valid_to": a.valid_to,
+        }
+    model = AuthzModel()
+    model.apply(changes, [OrgGrant(ORG, rule) for rule in s.grants])
+    for case_id in MEMBER_CASES:
+        model.add_case_member(ORG, USER, case_id)
+    return model.org(ORG)
+
+
+def decide_in_memory(org: OrgModel, s: Scenario) -> list[str]:
+    """FilterNotes' decision: the folder access once, then each note."""
+    return questions.filter_notes(org, USER, UNIT, FOLDER, s.notes, s.today)[1]
+
+
+def decide_in_memory_one_by_one(org: OrgModel, s: Scenario) -> list[str]:
+    """The same notes, one question each."""
+    return [
+        note.note_id
+        for note in s.notes
+        if questions.filter_notes(org, USER, UNIT, FOLDER, (note,), s.today)[1]
+    ]
+
+
+# --- casbin --------------------------------------------------------------------------------------------------
 
 
 def casbin_enforcer(casbin, s: Scenario):
@@ -99,7 +155,7 @@ def casbin_enforcer(casbin, s: Scenario):
     model = casbin.model.Model()
     model.load_model_from_text(CASBIN_MODEL)
     enforcer = casbin.Enforcer(model)
-    for rule in s.grants.values():
+    for rule in s.grants:
         for action in ACTIONS_OF[rule.access]:
             enforcer.add_policy(rule.role_id, rule.folder_id, action, rule.restriction.value)
     for a in s.assignments:
@@ -123,8 +179,13 @@ def casbin_requests(s: Scenario) -> list[list[str]]:
 
 
 def decide_in_casbin(enforcer, s: Scenario, requests: list[list[str]]) -> list[str]:
-    """One enforce per note, as casbin decides."""
+    """casbin's batch enforce over the notes."""
     return [n.note_id for n, ok in zip(s.notes, enforcer.batch_enforce(requests), strict=True) if ok]
+
+
+def decide_in_casbin_one_by_one(enforcer, s: Scenario, requests: list[list[str]]) -> list[str]:
+    """One enforce per note."""
+    return [n.note_id for n, request in zip(s.notes, requests, strict=True) if enforcer.enforce(*request)]
 
 
 def import_casbin():
@@ -134,3 +195,88 @@ def import_casbin():
     except ImportError:
         print("  casbin is not installed (make install puts it in .venv)")
         return None
+
+
+# --- the benchmark ---------------------------------------------------------------------------------------------
+
+
+def timed(decide, repeats: int) -> tuple[float, list[str]]:
+    """The median time of `decide()` in seconds, and its last answer."""
+    samples, answer = [], []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        answer = decide()
+        samples.append(time.perf_counter() - began)
+    return percentile(samples, 50), answer
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One way of deciding the notes, in both engines."""
+
+    label: str
+    ours: object
+    theirs: object
+    our_repeats: int
+    their_repeats: int
+
+
+def run(options: Options) -> list[Figure]:
+    """Both ways of deciding, in both engines, which must agree; the speed-up is budgeted."""
+    s = scenario()
+    casbin = import_casbin()
+    if casbin is None:
+        return [Figure(NAME, "in-memory speed-up over casbin", None, "x", skipped=True, note="needs casbin")]
+    org, enforcer, requests = org_model(s), casbin_enforcer(casbin, s), casbin_requests(s)
+    quick = options.quick
+    pairs = (
+        Pair(
+            "1,000 notes in one call",
+            lambda: decide_in_memory(org, s),
+            lambda: decide_in_casbin(enforcer, s, requests),
+            50 if quick else 300,
+            3 if quick else 15,
+        ),
+        Pair(
+            "one note per call",
+            lambda: decide_in_memory_one_by_one(org, s),
+            lambda: decide_in_casbin_one_by_one(enforcer, s, requests),
+            10 if quick else 60,
+            3 if quick else 15,
+        ),
+    )
+    return [figure for pair in pairs for figure in compared(pair)]
+
+
+def compared(pair: Pair) -> list[Figure]:
+    """Decision rates of both engines for one way of deciding, and the ratio."""
+    timed(pair.ours, 5)  # warm-up
+    timed(pair.theirs, 1)
+    our_seconds, ours = timed(pair.ours, pair.our_repeats)
+    their_seconds, theirs = timed(pair.theirs, pair.their_repeats)
+    if ours != theirs:
+        raise AssertionError(f"casbin allowed {len(theirs)} notes, authz's model {len(ours)}: they differ")
+    our_rate, their_rate = NOTES / our_seconds, NOTES / their_seconds
+    same = f"same decisions ({len(ours)} of {NOTES:,} notes allowed by both)"
+    return [
+        Figure(
+            NAME,
+            f"in-memory questions, {pair.label}",
+            our_rate,
+            "decisions/s",
+            None,
+            f"median of {pair.our_repeats} runs of {NOTES:,} decisions ({ms(our_seconds):.2f} ms); "
+            "services.authz.domain.questions.filter_notes over an OrgModel",
+        ),
+        Figure(
+            NAME,
+            f"casbin, {pair.label}",
+            their_rate,
+            "decisions/s",
+            None,
+            f"median of {pair.their_repeats} runs ({ms(their_seconds):.1f} ms); casbin "
+            f"{metadata.version('casbin')} (pinned in the bench extra), "
+            + ("batch_enforce" if "one call" in pair.label else "enforce per note"),
+        ),
+        Figure(NAME, f"speed-up over casbin, {pair.label}", our_rate / their_rate, "x", at_least(10), same),
+    ]

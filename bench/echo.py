@@ -80,9 +80,9 @@ async def serve() -> None:
 
 
 @contextmanager
-def running_echo(stack: LocalStack) -> Iterator[int]:
+def running_echo(stack: LocalStack) -> Iterator[subprocess.Popen]:
     """The echo in its own process on a free port, with authz's environment, known to the stack's ports as
-    "echo" while it runs (so that bench.system.aio_channel reaches it); yields the port."""
+    "echo" while it runs (so that bench.system.aio_channel reaches it); yields the process."""
     port = free_port()
     env = dict(stack.env("authz"), GRPC_LISTEN=f"127.0.0.1:{port}")
     with (stack.log_dir / f"{NAME}.log").open("ab") as log_file:
@@ -97,7 +97,7 @@ def running_echo(stack: LocalStack) -> Iterator[int]:
     try:
         wait_until_serving(NAME, port, process)
         stack.ports[NAME] = port
-        yield port
+        yield process
     finally:
         stack.ports.pop(NAME, None)
         stop_processes([process])

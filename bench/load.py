@@ -1,10 +1,12 @@
 """Load generators on asyncio: a fixed offered rate (open loop), a fixed number in flight, and one at a time."""
 
 import asyncio
+import os
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import grpc
 
@@ -28,6 +30,10 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
+    # Open loop: how late each call started after its scheduled time (the client's own lag).
+    lags: list[float] = field(default_factory=list)
+    # CPU seconds the server process used meanwhile, when measured (`with_server_cpu`).
+    server_cpu: float = 0.0
 
     @property
     def calls(self) -> int:
@@ -46,6 +52,14 @@ class Run:
         """The q-th percentile latency in milliseconds, failed calls included at the time they failed."""
         return ms(percentile(self.latencies, q))
 
+    def lag(self, q: float) -> float:
+        """The q-th percentile of how late calls started after their scheduled time, in milliseconds."""
+        return ms(percentile(self.lags, q)) if self.lags else 0.0
+
+    def cpu_per_call(self) -> float:
+        """The server's CPU time per call in microseconds (0 if not measured)."""
+        return self.server_cpu / self.calls * 1e6 if self.calls else 0.0
+
     def failure_note(self) -> str:
         """E.g. "412 of 1,000 calls failed (400 DEADLINE_EXCEEDED, 12 CANCELLED)", or ""."""
         if not self.errors:
@@ -63,15 +77,21 @@ class Run:
 
 
 async def open_loop(call: Call, rate: float, seconds: float) -> Run:
-    """Start calls on a fixed schedule whatever the replies; latency counts from each call's scheduled time."""
+    """Start calls on a fixed schedule whatever the replies; latency counts from each call's scheduled time, and
+    how late each call actually started is kept apart (a stalled client delays calls as a slow server would)."""
     run, tasks = Run(), []
+
+    async def started(scheduled: float) -> None:
+        run.lags.append(time.perf_counter() - scheduled)
+        await call()
+
     start = time.perf_counter()
     for index in range(int(rate * seconds)):
         scheduled = start + index / rate
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(run.timed(call, scheduled)))
+        tasks.append(asyncio.create_task(run.timed(partial(started, scheduled), scheduled)))
     await asyncio.gather(*tasks)
     run.elapsed = time.perf_counter() - start
     return run
@@ -99,4 +119,19 @@ async def one_at_a_time(call: Call, count: int) -> Run:
     for _ in range(count):
         await run.timed(call, time.perf_counter())
     run.elapsed = time.perf_counter() - start
+    return run
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def with_server_cpu(measuring: Awaitable[Run], pid: int) -> Run:
+    """A measurement, with the CPU time the server process `pid` used during it."""
+    before = cpu_seconds(pid)
+    run = await measuring
+    run.server_cpu = cpu_seconds(pid) - before
     return run

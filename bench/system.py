@@ -1,5 +1,6 @@
 """The system under test: a fresh local stack per benchmark and an organisation seeded through the API."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,8 +16,9 @@ import grpc
 from elevhalsa.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from deploy.local.demo import personnummer_for
-from deploy.local.infra import free_port
+from deploy.local.infra import EmbeddedNats, EmbeddedPostgres, free_port
 from deploy.local.stack import REPO, LocalStack, StackConfig, stop_processes, wait_until_serving
+from services.common.auth import generate_key_pair
 from tests.support.api import PASSWORD, Api, Tenant
 
 # No span export whatever the caller's shell says, so that figures do not depend on a collector.
@@ -39,6 +41,60 @@ def running_stack(label: str) -> Iterator[LocalStack]:
             shutil.rmtree(var_dir, ignore_errors=True)
         else:
             print(f"  (service logs kept in {stack.log_dir})")
+
+
+@dataclass
+class Infrastructure:
+    """Embedded PostgreSQL and NATS without the services, for a benchmark that starts one service itself."""
+
+    var_dir: Path
+    postgres: EmbeddedPostgres
+    nats: EmbeddedNats
+    signing_key: str
+    public_key: str
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var_dir / "log"
+
+    def database(self, name: str) -> str:
+        """A database of its own on the embedded server (made if missing); its URL."""
+        return self.postgres.ensure_database(name)
+
+    def env(self, service: str, database_url: str, grpc_port: int) -> dict[str, str]:
+        """A service process's environment, as the stack gives it (deploy/local/stack.py LocalStack.env)."""
+        return dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            AUTH_PUBLIC_KEY=self.public_key,
+            NATS_URL=self.nats.url_for(service),
+            GRPC_LISTEN=f"127.0.0.1:{grpc_port}",
+            PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "build" / "gen")]),
+            **STACK_ENV,
+        )
+
+
+@contextmanager
+def running_infrastructure(label: str) -> Iterator[Infrastructure]:
+    """PostgreSQL and NATS in a temporary folder, stopped and removed after."""
+    var_dir = Path(tempfile.mkdtemp(prefix=f"elevhalsa-bench-{label}-"))
+    (var_dir / "log").mkdir()
+    signing_key, public_key = generate_key_pair()
+    postgres = EmbeddedPostgres(var_dir / "postgres")
+    nats = EmbeddedNats(var_dir / "nats", var_dir / "log" / "nats.log")
+    ok = False
+    try:
+        postgres.start()
+        nats.start()
+        yield Infrastructure(var_dir, postgres, nats, signing_key, public_key)
+        ok = True
+    finally:
+        nats.stop()
+        postgres.stop()
+        if ok:
+            shutil.rmtree(var_dir, ignore_errors=True)
+        else:
+            print(f"  (logs kept in {var_dir / 'log'})")
 
 
 # A school-health visit as a nurse documents it: ten rows of mixed types.

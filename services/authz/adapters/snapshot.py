@@ -1,8 +1,13 @@
 """Reading the live model's starting point from PostgreSQL: the read model the durable consumer keeps, authz's
-own grants, and how far each organisation's events had been applied, all as of one moment."""
+own grants, and how far each organisation's events had been applied, all as of one moment.
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+The tables are streamed in chunks, each applied before the next is fetched, with ids read as text: holding
+every row at once (200,000 assignments as dicts of UUID objects) cost more memory than the model itself, and
+the freed rows left the process's heap fragmented, so it kept that peak for good.
+"""
+
+from sqlalchemy import Text, Uuid, cast, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.authz.adapters.admin_snapshot import load_snapshot
 from services.authz.adapters.orm import (
@@ -30,6 +35,8 @@ TABLES = (
     (KnownTemplateMenu, "template_menus", ("org_id", "menu_id")),
     (KnownAssignment, "assignments", ("assignment_id",)),
 )
+# Rows applied at a time: small enough that a chunk's rows are little beside the model.
+CHUNK_ROWS = 2000
 
 
 async def read_snapshot(engine: AsyncEngine) -> Snapshot:
@@ -38,11 +45,9 @@ async def read_snapshot(engine: AsyncEngine) -> Snapshot:
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="REPEATABLE READ")
         async with conn.begin():
-            changes = Changes()
             for table, name, keys in TABLES:
-                rows = (await conn.execute(select(table.__table__))).mappings()
-                getattr(changes, name).update((tuple(row[k] for k in keys), dict(row)) for row in rows)
-            model.apply(changes, await _grants(conn))
+                await _load_table(conn, model, table, name, keys)
+            model.apply(grants=await _grants(conn))
             await load_snapshot(conn, model)
             positions = await _positions(conn)
             quarantined = {
@@ -52,6 +57,23 @@ async def read_snapshot(engine: AsyncEngine) -> Snapshot:
                 )
             }
     return Snapshot(model, positions, quarantined)
+
+
+async def _load_table(conn: AsyncConnection, model: AuthzModel, table, name: str, keys: tuple) -> None:
+    """Apply one read-model table, a chunk at a time, in the shape of projections' Changes."""
+    columns = [
+        cast(column, Text).label(column.name) if isinstance(column.type, Uuid) else column
+        for column in table.__table__.columns
+    ]
+    names = [column.name for column in columns]
+    key_at = [names.index(key) for key in keys]
+    result = await conn.stream(select(*columns).execution_options(yield_per=CHUNK_ROWS))
+    async for rows in result.partitions():
+        changes = Changes()
+        getattr(changes, name).update(
+            (tuple(row[i] for i in key_at), dict(zip(names, row, strict=True))) for row in rows
+        )
+        model.apply(changes)
 
 
 async def _grants(conn) -> list[OrgGrant]:
