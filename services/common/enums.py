@@ -31,10 +31,16 @@ class ProtoEnum(Generic[E]):
         self._names = {value.number: value.name.removeprefix(prefix).lower() for value in descriptor.values}
         self._numbers = {name: number for number, name in self._names.items()}
         self._domain = domain
+        # Number → domain member, built once: requests convert enums on every call.
+        self._members = {n: domain(name) for n, name in self._names.items() if name in self._values(domain)}
         if domain is not None:
             missing = {member.value for member in domain} - set(self._numbers)
             if missing:
                 raise TypeError(f"{self.proto_name} has no values for {sorted(missing)} of {domain.__name__}")
+
+    @staticmethod
+    def _values(domain) -> set[str]:
+        return {member.value for member in domain} if domain is not None else set()
 
     def names(self, *, unspecified: bool = False) -> tuple[str, ...]:
         """The API names, in proto order; `unspecified` (the zero value) only when asked for."""
@@ -59,8 +65,8 @@ class ProtoEnum(Generic[E]):
         assert self._domain is not None, f"{self.proto_name} has no domain enum"
         if number == 0 and default is not None:
             return default
-        name = self._names.get(number)
-        if name is None or name not in {member.value for member in self._domain}:
+        member = self._members.get(number)
+        if member is None:
             allowed = ", ".join(member.value for member in self._domain)
             raise InvalidArgument(f"{field} must be one of: {allowed}", field=field)
-        return self._domain(name)
+        return member

@@ -168,7 +168,11 @@ class AuthzModel:
         return self._orgs.get(org_id, EMPTY)
 
     def _writable(self, org_id) -> OrgModel:
-        return self._orgs.setdefault(_id(org_id), OrgModel())
+        org_id = _id(org_id)
+        org = self._orgs.get(org_id)
+        if org is None:  # not setdefault: that would build an OrgModel for every row applied
+            org = self._orgs[org_id] = OrgModel()
+        return org
 
     # --- updates ---------------------------------------------------------------------------------------
 
