@@ -10,6 +10,7 @@ from elevhalsa.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.common.authz_client import ask_authz
 from services.common.grpc_client import call
 from services.records.adapters.orm import Note
+from services.records.domain.post_its import Receiver
 
 ACTIONS = {"read": authz_pb2.ACTION_READ, "write": authz_pb2.ACTION_WRITE, "sign": authz_pb2.ACTION_SIGN}
 
@@ -147,3 +148,12 @@ class IdentityClient:
             prevent_editing_own_signed_notes=response.prevent_editing_own_signed_notes,
             subadmins_manage_templates=response.subadmins_manage_templates,
         )
+
+    async def receiver(self, user_id: uuid.UUID) -> Receiver | None:
+        """The user if they belong to the caller's organisation (identity leaves out everyone else), else None."""
+        request = identity_pb2.GetUserNamesRequest(user_ids=[str(user_id)])
+        response = await call(self._stub.GetUserNames, request, timeout=self._timeout)
+        for user in response.users:
+            if user.id == str(user_id):
+                return Receiver(user_id=user_id, active=user.active)
+        return None

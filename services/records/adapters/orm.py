@@ -389,3 +389,21 @@ class Placement(TenantMixin, Base):
     class_id: Mapped[uuid.UUID | None]
     grade: Mapped[int | None] = mapped_column(SmallInteger)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class PostIt(TenantMixin, Base):
+    """A user's personal working note, tied to no student; an edit overwrites it, a delete removes the row."""
+
+    __tablename__ = "post_its"
+    __table_args__ = (
+        tenant_key(),
+        CheckConstraint("char_length(text) BETWEEN 1 AND 10000", name="text_length"),
+        # The owner's list, newest first.
+        Index("ix_post_its_org_id_owner_id_created_at", "org_id", "owner_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    owner_id: Mapped[uuid.UUID]
+    text: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -10,12 +10,13 @@ from services.records.adapters.orm import (
     Folder,
     Student,
 )
+from services.records.adapters.post_it_queries import PostItQueries
 from services.records.adapters.school_queries import SchoolQueries
 from services.records.adapters.template_queries import TemplateQueries
 
 
-class RecordsRepository(NoteQueries, TemplateQueries, SchoolQueries):
-    """Students, folders and the access log; notes, templates and the school through the mixins."""
+class RecordsRepository(NoteQueries, TemplateQueries, SchoolQueries, PostItQueries):
+    """Students, folders and the access log; notes, templates, the school and post-its through the mixins."""
 
     async def student(self, student_id: uuid.UUID) -> Student:
         return await self.one(Student, student_id, what="student", field="student_id")

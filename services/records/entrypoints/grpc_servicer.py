@@ -18,6 +18,7 @@ from services.common.errors import InvalidArgument
 from services.common.service import ServiceContext
 from services.records.adapters.clients import ACTIONS, AuthzClient, IdentityClient
 from services.records.adapters.orm import Folder, Student
+from services.records.domain import post_its as post_it_rules
 from services.records.domain.model import normalise_personnummer
 from services.records.domain.school import check_contact
 from services.records.entrypoints import school_protos as sp
@@ -31,7 +32,8 @@ from services.records.entrypoints.notes_mapping import (
     to_value,
     version_to_proto,
 )
-from services.records.service_layer import access_questions, handlers, note_reads, notes, school
+from services.records.entrypoints.post_it_messages import post_it_to_proto
+from services.records.service_layer import access_questions, handlers, note_reads, notes, post_its, school
 from services.records.service_layer import templates as template_handlers
 from services.records.service_layer.school import PlacementView, StudentView
 
@@ -61,6 +63,36 @@ class RecordsServicer(records_pb2_grpc.RecordsServiceServicer):
     async def ListFolders(self, request, context):
         folders = await handlers.list_folders(self._units, current_caller())
         return pb.ListFoldersResponse(folders=[folder_to_proto(f) for f in folders])
+
+    # Post-its
+
+    async def CreatePostIt(self, request, context):
+        return post_it_to_proto(await post_its.create_post_it(self._units, current_caller(), request.text))
+
+    async def ListPostIts(self, request, context):
+        page = post_it_rules.page(request.limit, request.cursor)
+        found, cursor = await post_its.list_post_its(self._units, current_caller(), page)
+        return pb.ListPostItsResponse(post_its=[post_it_to_proto(p) for p in found], next_cursor=cursor)
+
+    async def GetPostIt(self, request, context):
+        post_it_id = parse_id(request.post_it_id, "post_it_id", "post-it")
+        return post_it_to_proto(await post_its.get_post_it(self._units, current_caller(), post_it_id))
+
+    async def UpdatePostIt(self, request, context):
+        post_it_id = parse_id(request.post_it_id, "post_it_id", "post-it")
+        post_it = await post_its.update_post_it(self._units, current_caller(), post_it_id, request.text)
+        return post_it_to_proto(post_it)
+
+    async def DeletePostIt(self, request, context):
+        post_it_id = parse_id(request.post_it_id, "post_it_id", "post-it")
+        await post_its.delete_post_it(self._units, current_caller(), post_it_id)
+        return pb.DeletePostItResponse()
+
+    async def TransferPostIt(self, request, context):
+        post_it_id = parse_id(request.post_it_id, "post_it_id", "post-it")
+        user_id = parse_uuid(request.user_id, "user_id")
+        await post_its.transfer_post_it(self._units, current_caller(), self._identity, post_it_id, user_id)
+        return pb.TransferPostItResponse()
 
     # Note templates
 
