@@ -17,6 +17,7 @@ from gateway.routes import (
     identity,
     imports,
     notes,
+    post_its,
     records,
     school,
     templates,
@@ -44,7 +45,18 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     # The errors each route may answer are documented here, once, not in every route module.
     app.include_router(auth.router, responses=LOGIN_ERRORS)
-    for module in (identity, authz, admin_permissions, access, records, school, templates, notes, imports):
+    for module in (
+        identity,
+        authz,
+        admin_permissions,
+        access,
+        records,
+        school,
+        templates,
+        notes,
+        post_its,
+        imports,
+    ):
         app.include_router(module.router, responses=CALLER_ERRORS)
 
     @app.get("/healthz", tags=["operations"])
