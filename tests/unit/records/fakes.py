@@ -33,10 +33,12 @@ from services.records.adapters.orm import (
     NoteRow,
     NoteTemplate,
     NoteVersion,
+    PostIt,
     Student,
     TemplateMenu,
     TemplateVersion,
 )
+from services.records.domain.post_its import Receiver
 from tests.unit.fake_admin_rights import FakeAdminRights
 
 
@@ -71,6 +73,7 @@ class Journal:
     template_menus: list[TemplateMenu] = field(default_factory=list)
     address_book: list[AddressBookEntry] = field(default_factory=list)
     contact_types: list[ContactType] = field(default_factory=list)
+    post_its: list[PostIt] = field(default_factory=list)
     access_log: list[AccessLogEntry] = field(default_factory=list)
     events: list = field(default_factory=list)
     batches: list[Batch] = field(default_factory=list)
@@ -89,6 +92,7 @@ class Journal:
             TemplateMenu: self.template_menus,
             AddressBookEntry: self.address_book,
             ContactType: self.contact_types,
+            PostIt: self.post_its,
             AccessLogEntry: self.access_log,
         }
         return tables[kind]
@@ -337,6 +341,27 @@ class FakeRepository:
     async def contact_type(self, contact_type_id: uuid.UUID) -> ContactType:
         return self._one(ContactType, contact_type_id, "contact type", "contact_type_id")
 
+    # Post-its ----------------------------------------------------------------------------------------------
+
+    async def post_it(
+        self, owner_id: uuid.UUID, post_it_id: uuid.UUID, *, for_update: bool = False
+    ) -> PostIt:
+        for post_it in self._visible(PostIt):
+            if (post_it.owner_id, post_it.id) == (owner_id, post_it_id):
+                return post_it
+        raise NotFound("post-it not found", field="post_it_id")
+
+    async def post_its(self, owner_id: uuid.UUID, limit: int, after=None) -> list[PostIt]:
+        own = [
+            p
+            for p in self._visible(PostIt)
+            if p.owner_id == owner_id and (after is None or (p.created_at, p.id) < after)
+        ]
+        return sorted(own, key=lambda p: (p.created_at, p.id), reverse=True)[:limit]
+
+    async def remove_post_it(self, post_it: PostIt) -> None:
+        self.uow.remove(post_it)
+
 
 class FakeUnitOfWork:
     """Reads copies of the journal's rows and stages new ones; commit writes them all back at once, and leaving the
@@ -501,9 +526,11 @@ class FakeIdentity:
         *,
         prevent_editing_own_signed_notes: bool = False,
         subadmins_manage_templates: bool = False,
+        users: dict[uuid.UUID, bool] | None = None,
     ):
         self.units = units
         self.known_units = known_units
+        self.users = users or {}
         self.prevent_editing_own_signed_notes = prevent_editing_own_signed_notes
         self.subadmins_manage_templates = subadmins_manage_templates
         self.open_while_asked: list[int] = []
@@ -512,6 +539,12 @@ class FakeIdentity:
         self.open_while_asked.append(self.units.open)
         if unit_id not in self.known_units:
             raise NotFound("unit not found", field="unit_id")
+
+    async def receiver(self, user_id: uuid.UUID) -> Receiver | None:
+        """The organisation's users are `users` (id → active); anyone else is unknown."""
+        self.open_while_asked.append(self.units.open)
+        active = self.users.get(user_id)
+        return None if active is None else Receiver(user_id=user_id, active=active)
 
     async def settings(self) -> OrganisationSettings:
         self.open_while_asked.append(self.units.open)
