@@ -68,8 +68,9 @@ RepositoryFactory = Callable[[AsyncSession, uuid.UUID], Any]
 
 
 def open_to_every_member(reason: str) -> Callable[[T], T]:
-    """Marks a read that any active user of the organisation may make, with the reason why; the mark is what a
-    reviewer looks for, since every other handler must check the caller's rights."""
+    """Marks a handler any active user of the organisation may call (a read, or a change of their own things),
+    with the reason why; the mark is what a reviewer looks for, since every other handler must check the
+    caller's rights."""
 
     def mark(handler: T) -> T:
         handler.open_to_every_member = reason  # type: ignore[attr-defined]
