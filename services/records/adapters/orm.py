@@ -407,3 +407,26 @@ class PostIt(TenantMixin, Base):
     text: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CaseType(TenantMixin, Base):
+    """An ärendetyp: cases of it are about one student (`student_linked`) or live under a unit; its folder decides
+    who may reach them, its template menu what their notes are written from. Deactivated, never deleted."""
+
+    __tablename__ = "case_types"
+    __table_args__ = (
+        tenant_key(),
+        tenant_reference("folder_id", "folders"),
+        tenant_reference("template_menu_id", "template_menus"),
+        # Unique regardless of case, among active and inactive ones alike.
+        Index("uq_case_types_org_id_name", "org_id", func.lower(column("name")), unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str]
+    student_linked: Mapped[bool]
+    folder_id: Mapped[uuid.UUID]
+    template_menu_id: Mapped[uuid.UUID | None]
+    active: Mapped[bool] = mapped_column(server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
