@@ -14,6 +14,7 @@ from gateway.routes import (
     admin_permissions,
     auth,
     authz,
+    case_types,
     identity,
     imports,
     notes,
@@ -55,6 +56,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         templates,
         notes,
         post_its,
+        case_types,
         imports,
     ):
         app.include_router(module.router, responses=CALLER_ERRORS)
