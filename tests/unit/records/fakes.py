@@ -25,6 +25,7 @@ from services.records.adapters.note_queries import NotePage, rows_as_json
 from services.records.adapters.orm import (
     AccessLogEntry,
     AddressBookEntry,
+    CaseType,
     ContactType,
     Folder,
     FolderChain,
@@ -74,6 +75,7 @@ class Journal:
     address_book: list[AddressBookEntry] = field(default_factory=list)
     contact_types: list[ContactType] = field(default_factory=list)
     post_its: list[PostIt] = field(default_factory=list)
+    case_types: list[CaseType] = field(default_factory=list)
     access_log: list[AccessLogEntry] = field(default_factory=list)
     events: list = field(default_factory=list)
     batches: list[Batch] = field(default_factory=list)
@@ -93,6 +95,7 @@ class Journal:
             AddressBookEntry: self.address_book,
             ContactType: self.contact_types,
             PostIt: self.post_its,
+            CaseType: self.case_types,
             AccessLogEntry: self.access_log,
         }
         return tables[kind]
@@ -361,6 +364,23 @@ class FakeRepository:
 
     async def remove_post_it(self, post_it: PostIt) -> None:
         self.uow.remove(post_it)
+
+    # Case types --------------------------------------------------------------------------------------------
+
+    async def case_type(self, case_type_id: uuid.UUID) -> CaseType:
+        return self._one(CaseType, case_type_id, "case type", "case_type_id")
+
+    async def case_types(self, *, active: bool | None = None) -> list[CaseType]:
+        found = [c for c in self._visible(CaseType) if active is None or c.active == active]
+        return sorted(found, key=lambda c: (c.name.lower(), c.id))
+
+    async def case_type_named(self, name: str) -> CaseType | None:
+        return next((c for c in self._visible(CaseType) if c.name.lower() == name.lower()), None)
+
+    async def check_case_type_references(self, folder_id: uuid.UUID, menu_id: uuid.UUID | None) -> None:
+        self._one(Folder, folder_id, "folder", "folder_id")
+        if menu_id is not None:
+            self._one(TemplateMenu, menu_id, "template menu", "template_menu_id")
 
 
 class FakeUnitOfWork:
