@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import httpx
 from personnummer import personnummer
 
-from deploy.local import demo_journal, demo_school, demo_templates
+from deploy.local import demo_cases, demo_journal, demo_school, demo_templates
 
 ORG_NAME = "Demo kommun"
 ADMIN_EMAIL = "admin@demo.elevhalsa.se"
@@ -101,8 +101,8 @@ def same_source(a: str, b: str) -> bool:
 
 
 def seed_demo(gateway_url: str) -> None:
-    """Schools, roles, folders with the seed-004 matrix and its template menus, staff with assignments, students in
-    classes, and a journal with signed, amended, linked and unsigned notes."""
+    """Schools, roles, folders with the seed-004 matrix and its template menus, case types, staff with assignments,
+    students in classes, and a journal with signed, amended, linked and unsigned notes."""
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
         seeder = Seeder(client)
         seeder.token = seeder.login(ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -116,6 +116,7 @@ def seed_demo(gateway_url: str) -> None:
         }
         folders = {name: seeder.post("/api/v1/folders", {"name": name})["id"] for name in FOLDERS}
         catalogue = demo_templates.seed_templates(seeder)
+        demo_cases.seed_case_types(seeder, folders, catalogue["menus"])
         for role, grants in MATRIX.items():
             for folder, access in grants.items():
                 menu = catalogue["menus"][demo_journal.menu_for(role, folder)]

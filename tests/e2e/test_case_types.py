@@ -4,6 +4,8 @@ import uuid
 
 import pytest
 
+from deploy.local.demo import Seeder
+from deploy.local.demo_cases import seed_case_types
 from tests.support.api import Tenant
 
 
@@ -136,3 +138,17 @@ def test_bad_input_is_422_naming_the_field(api, tenant, body, field):
     case_type = create(tenant, **valid)
     patch = api.call("PATCH", f"/api/v1/case-types/{case_type['id']}", tenant.admin, json=body)
     assert_problem(patch, 422, field)
+
+
+def test_the_demo_case_types_seed_over_the_api_once(api, stack):
+    fresh = Tenant(api, stack)
+    seeder = Seeder(api.http, token=fresh.admin)
+    folder = fresh.folder("Elevakt")
+    menu = fresh.create("/api/v1/template-menus", {"name": "Elevakt", "items": []})
+    seeded = seed_case_types(seeder, {"Elevakt": folder["id"]}, {"Elevakt": menu["id"]})
+    assert seed_case_types(seeder, {"Elevakt": folder["id"]}, {"Elevakt": menu["id"]}) == seeded
+    listed = api.call("GET", "/api/v1/case-types", fresh.admin).json()["case_types"]
+    assert [(c["name"], c["student_linked"], c["folder_id"]) for c in listed] == [
+        ("Elevhälsoärende", True, folder["id"]),
+        ("Enhetsärende", False, folder["id"]),
+    ]
