@@ -175,6 +175,9 @@ class User(BaseModel):
     permission_level: PermissionLevel
     manually_managed: bool
     may_sign_notes: bool
+    use_memory_notes: bool = Field(
+        description="Whether the user keeps memory notes (minnesanteckningar), where the organisation allows them."
+    )
 
     @classmethod
     def of(cls, user: pb.User) -> "User":
@@ -188,6 +191,7 @@ class User(BaseModel):
             permission_level=LEVELS.name(user.permission_level),
             manually_managed=user.manually_managed,
             may_sign_notes=user.may_sign_notes,
+            use_memory_notes=user.use_memory_notes,
         )
 
 
@@ -226,6 +230,9 @@ class UserChangeIn(Strict):
     may_sign_notes: bool | None = Field(
         None, description="Whether the user may sign notes; leave out to keep."
     )
+    use_memory_notes: bool | None = Field(
+        None, description="Whether the user keeps memory notes (minnesanteckningar); leave out to keep."
+    )
     permission_level: PermissionLevel | None = Field(
         None,
         description="The user's permission level; leave out to keep. Only administrators give, change or take "
@@ -246,6 +253,8 @@ async def update_user(
     request = pb.UpdateUserRequest(user_id=user_id, consistency_token=consistency)
     if body.may_sign_notes is not None:
         request.may_sign_notes = body.may_sign_notes
+    if body.use_memory_notes is not None:
+        request.use_memory_notes = body.use_memory_notes
     if body.permission_level is not None:
         request.permission_level = LEVELS.number(body.permission_level)
     reply = await services.call(services.identity.UpdateUser, request, caller)
@@ -355,18 +364,23 @@ class Settings(BaseModel):
         description="Subadministrators may manage note templates and template menus, whatever the level of "
         "the templates and template_menus modules."
     )
+    memory_notes_allowed: bool = Field(
+        description="Users whose use_memory_notes flag is on may keep memory notes (minnesanteckningar)."
+    )
 
     @classmethod
     def of(cls, settings: pb.OrganisationSettings) -> "Settings":
         return cls(
             prevent_editing_own_signed_notes=settings.prevent_editing_own_signed_notes,
             subadmins_manage_templates=settings.subadmins_manage_templates,
+            memory_notes_allowed=settings.memory_notes_allowed,
         )
 
 
 class SettingsIn(Strict):
     prevent_editing_own_signed_notes: bool | None = Field(None, description="Leave out to keep.")
     subadmins_manage_templates: bool | None = Field(None, description="Leave out to keep.")
+    memory_notes_allowed: bool | None = Field(None, description="Leave out to keep.")
 
 
 @router.get("/settings", response_model=Settings)

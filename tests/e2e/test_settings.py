@@ -33,7 +33,11 @@ def assert_problem(reply, status: int, field: str | None = None) -> dict:
 def test_a_member_reads_the_settings_and_may_not_change_them(api, org, member):
     read = api.call("GET", SETTINGS, member)
     assert read.status_code == 200, read.text
-    assert read.json() == {"prevent_editing_own_signed_notes": False, "subadmins_manage_templates": False}
+    assert read.json() == {
+        "prevent_editing_own_signed_notes": False,
+        "subadmins_manage_templates": False,
+        "memory_notes_allowed": False,
+    }
     refused = api.call("PATCH", SETTINGS, member, json={"subadmins_manage_templates": True})
     assert_problem(refused, 403)
     assert api.call("GET", SETTINGS, org.admin).json()["subadmins_manage_templates"] is False
@@ -42,7 +46,11 @@ def test_a_member_reads_the_settings_and_may_not_change_them(api, org, member):
 def test_an_administrator_changes_the_settings_given_and_members_see_the_change(api, org, member):
     changed = api.call("PATCH", SETTINGS, org.admin, json={"prevent_editing_own_signed_notes": True})
     assert changed.status_code == 200, changed.text
-    assert changed.json() == {"prevent_editing_own_signed_notes": True, "subadmins_manage_templates": False}
+    assert changed.json() == {
+        "prevent_editing_own_signed_notes": True,
+        "subadmins_manage_templates": False,
+        "memory_notes_allowed": False,
+    }
     unchanged = api.call("PATCH", SETTINGS, org.admin, json={})
     assert unchanged.json() == changed.json()
     assert api.call("GET", SETTINGS, member).json() == changed.json()

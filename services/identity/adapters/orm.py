@@ -31,6 +31,7 @@ class OrganisationSettings(TenantMixin, Base):
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     prevent_editing_own_signed_notes: Mapped[bool] = mapped_column(server_default=text("false"))
     subadmins_manage_templates: Mapped[bool] = mapped_column(server_default=text("false"))
+    memory_notes_allowed: Mapped[bool] = mapped_column(server_default=text("false"))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
@@ -84,6 +85,7 @@ class User(TenantMixin, Base):
     permission_level: Mapped[str]
     manually_managed: Mapped[bool] = mapped_column(server_default=text("false"))
     may_sign_notes: Mapped[bool] = mapped_column(server_default=text("true"))  # får signera anteckningar
+    use_memory_notes: Mapped[bool] = mapped_column(server_default=text("false"))  # minnesanteckningar
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -201,4 +201,5 @@ def settings_of(row: OrganisationSettings | None) -> Settings:
     return Settings(
         prevent_editing_own_signed_notes=row.prevent_editing_own_signed_notes,
         subadmins_manage_templates=row.subadmins_manage_templates,
+        memory_notes_allowed=row.memory_notes_allowed,
     )

@@ -71,6 +71,7 @@ class Settings:
 
     prevent_editing_own_signed_notes: bool = False
     subadmins_manage_templates: bool = False
+    memory_notes_allowed: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class SettingsChange:
 
     prevent_editing_own_signed_notes: bool | None = None
     subadmins_manage_templates: bool | None = None
+    memory_notes_allowed: bool | None = None
 
     def applied_to(self, current: Settings) -> Settings:
         """The settings after the change."""
@@ -90,6 +92,7 @@ class UserChange:
     """What an administrator changes of a user by hand; None leaves a field as it is."""
 
     may_sign_notes: bool | None = None
+    use_memory_notes: bool | None = None
     permission_level: PermissionLevel | None = None
 
     def changes(self, user) -> bool:

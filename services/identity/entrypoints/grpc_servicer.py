@@ -106,6 +106,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         user_id = parse_id(request.user_id, "user_id", "user")
         change = UserChange(
             may_sign_notes=m.optional_bool(request, "may_sign_notes"),
+            use_memory_notes=m.optional_bool(request, "use_memory_notes"),
             permission_level=m.changed_level(request.permission_level),
         )
         async with self._ctx.unit_of_work() as uow:
@@ -172,6 +173,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         change = SettingsChange(
             prevent_editing_own_signed_notes=m.optional_bool(request, "prevent_editing_own_signed_notes"),
             subadmins_manage_templates=m.optional_bool(request, "subadmins_manage_templates"),
+            memory_notes_allowed=m.optional_bool(request, "memory_notes_allowed"),
         )
         async with self._ctx.unit_of_work() as uow:
             settings = await handlers.update_settings(

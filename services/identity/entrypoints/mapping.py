@@ -81,6 +81,7 @@ def user_to_proto(user: User) -> pb.User:
         permission_level=PERMISSION_LEVELS.number(user.permission_level),
         manually_managed=user.manually_managed,
         may_sign_notes=user.may_sign_notes,
+        use_memory_notes=user.use_memory_notes,
     )
 
 
@@ -99,6 +100,7 @@ def settings_to_proto(settings: Settings) -> pb.OrganisationSettings:
     return pb.OrganisationSettings(
         prevent_editing_own_signed_notes=settings.prevent_editing_own_signed_notes,
         subadmins_manage_templates=settings.subadmins_manage_templates,
+        memory_notes_allowed=settings.memory_notes_allowed,
     )
 
 

@@ -182,6 +182,7 @@ class FakeIdentityRepository:
             self.add(row)
         row.prevent_editing_own_signed_notes = settings.prevent_editing_own_signed_notes
         row.subadmins_manage_templates = settings.subadmins_manage_templates
+        row.memory_notes_allowed = settings.memory_notes_allowed
 
     async def organisation_named(self, name: str) -> Organisation | None:
         found = [org for org in self._everyone(Organisation) if org.name == name]
