@@ -17,6 +17,7 @@ from gateway.routes import (
     case_types,
     identity,
     imports,
+    memory_notes,
     notes,
     post_its,
     records,
@@ -57,6 +58,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         notes,
         post_its,
         case_types,
+        memory_notes,
         imports,
     ):
         app.include_router(module.router, responses=CALLER_ERRORS)

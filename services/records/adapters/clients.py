@@ -21,6 +21,7 @@ class OrganisationSettings:
 
     prevent_editing_own_signed_notes: bool
     subadmins_manage_templates: bool
+    memory_notes_allowed: bool
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,13 @@ class IdentityClient:
         return OrganisationSettings(
             prevent_editing_own_signed_notes=response.prevent_editing_own_signed_notes,
             subadmins_manage_templates=response.subadmins_manage_templates,
+            memory_notes_allowed=response.memory_notes_allowed,
         )
+
+    async def uses_memory_notes(self, user_id: uuid.UUID) -> bool:
+        """The caller's own "use memory notes" flag (identity lets every user read themselves)."""
+        request = identity_pb2.GetUserRequest(user_id=str(user_id))
+        return (await call(self._stub.GetUser, request, timeout=self._timeout)).use_memory_notes
 
     async def receiver(self, user_id: uuid.UUID) -> Receiver | None:
         """The user if they belong to the caller's organisation (identity leaves out everyone else), else None."""

@@ -409,6 +409,28 @@ class PostIt(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class MemoryNote(TenantMixin, Base):
+    """A minnesanteckning: the author's own note about a student; an edit overwrites it, a delete removes the row."""
+
+    __tablename__ = "memory_notes"
+    __table_args__ = (
+        tenant_key(),
+        tenant_reference("student_id", "students"),
+        CheckConstraint("char_length(text) BETWEEN 1 AND 10000", name="text_length"),
+        # The author's list about one student, newest first.
+        Index(
+            "ix_memory_notes_org_id_author_id_student_id", "org_id", "author_id", "student_id", "created_at"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    author_id: Mapped[uuid.UUID]
+    student_id: Mapped[uuid.UUID]
+    text: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class CaseType(TenantMixin, Base):
     """An ärendetyp: cases of it are about one student (`student_linked`) or live under a unit; its folder decides
     who may reach them, its template menu what their notes are written from. Deactivated, never deleted."""

@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.records.adapters.case_type_queries import CaseTypeQueries
+from services.records.adapters.memory_note_queries import MemoryNoteQueries
 from services.records.adapters.note_queries import NoteQueries
 from services.records.adapters.orm import (
     AccessLogEntry,
@@ -16,9 +17,11 @@ from services.records.adapters.school_queries import SchoolQueries
 from services.records.adapters.template_queries import TemplateQueries
 
 
-class RecordsRepository(NoteQueries, TemplateQueries, SchoolQueries, PostItQueries, CaseTypeQueries):
-    """Students, folders and the access log; notes, templates, the school, post-its and case types through the
-    mixins."""
+class RecordsRepository(
+    NoteQueries, TemplateQueries, SchoolQueries, PostItQueries, CaseTypeQueries, MemoryNoteQueries
+):
+    """Students, folders and the access log; notes, templates, the school, post-its, case types and memory notes
+    through the mixins."""
 
     async def student(self, student_id: uuid.UUID) -> Student:
         return await self.one(Student, student_id, what="student", field="student_id")

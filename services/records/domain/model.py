@@ -34,6 +34,7 @@ class AccessAction(StrEnum):
     PREFILL_NOTE = "prefill_note"
     WHO_CAN_SEE = "who_can_see"  # who may read a folder of the student
     EXPLAIN_ACCESS = "explain_access"  # why a user may or may not read the student's folder
+    MEMORY_NOTES = "memory_notes"  # the author read or wrote their memory notes about the student
 
 
 def normalise_personnummer(value: str, *, today: date, field: str = "personnummer") -> str:

@@ -24,6 +24,7 @@ from services.records.domain.school import check_contact
 from services.records.entrypoints import school_protos as sp
 from services.records.entrypoints import template_messages as tm
 from services.records.entrypoints.case_type_servicer import CaseTypeServicer
+from services.records.entrypoints.memory_note_servicer import MemoryNoteServicer
 from services.records.entrypoints.notes_mapping import (
     NOTE_STATES,
     cursor_after,
@@ -42,7 +43,7 @@ MAX_ADDRESS_LENGTH = 1_000
 MAX_POSITION = 10_000
 
 
-class RecordsServicer(CaseTypeServicer, records_pb2_grpc.RecordsServiceServicer):
+class RecordsServicer(CaseTypeServicer, MemoryNoteServicer, records_pb2_grpc.RecordsServiceServicer):
     def __init__(self, ctx: ServiceContext, authz: AuthzClient, identity: IdentityClient, rights: Rights):
         self._units = ctx.unit_of_work
         self._authz = authz

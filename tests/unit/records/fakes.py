@@ -29,6 +29,7 @@ from services.records.adapters.orm import (
     ContactType,
     Folder,
     FolderChain,
+    MemoryNote,
     Note,
     NoteLink,
     NoteRow,
@@ -75,6 +76,7 @@ class Journal:
     address_book: list[AddressBookEntry] = field(default_factory=list)
     contact_types: list[ContactType] = field(default_factory=list)
     post_its: list[PostIt] = field(default_factory=list)
+    memory_notes: list[MemoryNote] = field(default_factory=list)
     case_types: list[CaseType] = field(default_factory=list)
     access_log: list[AccessLogEntry] = field(default_factory=list)
     events: list = field(default_factory=list)
@@ -95,6 +97,7 @@ class Journal:
             AddressBookEntry: self.address_book,
             ContactType: self.contact_types,
             PostIt: self.post_its,
+            MemoryNote: self.memory_notes,
             CaseType: self.case_types,
             AccessLogEntry: self.access_log,
         }
@@ -365,6 +368,28 @@ class FakeRepository:
     async def remove_post_it(self, post_it: PostIt) -> None:
         self.uow.remove(post_it)
 
+    # Memory notes ------------------------------------------------------------------------------------------
+
+    async def memory_note(
+        self,
+        author_id: uuid.UUID,
+        student_id: uuid.UUID,
+        memory_note_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+    ) -> MemoryNote:
+        for note in self._visible(MemoryNote):
+            if (note.author_id, note.student_id, note.id) == (author_id, student_id, memory_note_id):
+                return note
+        raise NotFound("memory note not found", field="memory_note_id")
+
+    async def memory_notes(self, author_id: uuid.UUID, student_id: uuid.UUID) -> list[MemoryNote]:
+        own = [n for n in self._visible(MemoryNote) if (n.author_id, n.student_id) == (author_id, student_id)]
+        return sorted(own, key=lambda n: (n.created_at, n.id), reverse=True)
+
+    async def remove_memory_note(self, memory_note: MemoryNote) -> None:
+        self.uow.remove(memory_note)
+
     # Case types --------------------------------------------------------------------------------------------
 
     async def case_type(self, case_type_id: uuid.UUID) -> CaseType:
@@ -547,12 +572,16 @@ class FakeIdentity:
         prevent_editing_own_signed_notes: bool = False,
         subadmins_manage_templates: bool = False,
         users: dict[uuid.UUID, bool] | None = None,
+        memory_notes_allowed: bool = False,
+        memory_note_users: Iterable[str] = (),
     ):
         self.units = units
         self.known_units = known_units
         self.users = users or {}
         self.prevent_editing_own_signed_notes = prevent_editing_own_signed_notes
         self.subadmins_manage_templates = subadmins_manage_templates
+        self.memory_notes_allowed = memory_notes_allowed
+        self.memory_note_users = set(memory_note_users)  # user ids whose "use memory notes" flag is on
         self.open_while_asked: list[int] = []
 
     async def require_unit(self, unit_id: uuid.UUID) -> None:
@@ -571,7 +600,12 @@ class FakeIdentity:
         return OrganisationSettings(
             prevent_editing_own_signed_notes=self.prevent_editing_own_signed_notes,
             subadmins_manage_templates=self.subadmins_manage_templates,
+            memory_notes_allowed=self.memory_notes_allowed,
         )
+
+    async def uses_memory_notes(self, user_id: uuid.UUID) -> bool:
+        self.open_while_asked.append(self.units.open)
+        return str(user_id) in self.memory_note_users
 
 
 class FakeRights(FakeAdminRights):
