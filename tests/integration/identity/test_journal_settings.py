@@ -116,7 +116,7 @@ async def test_records_reads_the_settings_as_the_user(services, org):
     finally:
         unbind_caller(reset)
     assert settings == OrganisationSettings(
-        prevent_editing_own_signed_notes=False, subadmins_manage_templates=True
+        prevent_editing_own_signed_notes=False, subadmins_manage_templates=True, memory_notes_allowed=False
     )
 
 
