@@ -120,11 +120,11 @@ def test_a_revoke_stops_reading_in_the_same_step_that_moves_the_position(live, o
 
 async def test_a_token_waits_until_its_revisions_are_applied(live, org):
     token = org.token(identity=4)
-    waiting = asyncio.create_task(live.fresh(org.id, token))
-    await asyncio.sleep(0)
-    assert not waiting.done()
-    live.receive("identity", [org.assignment()])
-    assert (await waiting) is live.model.org(org.id)
+    assert live.position("identity", org.id) == 3
+    # Revision 4 arrives only once the call below is waiting for it (callbacks run after it yields).
+    asyncio.get_running_loop().call_soon(live.receive, "identity", [org.assignment()])
+    assert (await live.fresh(org.id, token)) is live.model.org(org.id)
+    assert live.position("identity", org.id) == 4
 
 
 async def test_a_token_the_model_cannot_reach_in_time_is_unavailable_not_an_answer(live, org):
